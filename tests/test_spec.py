@@ -8,8 +8,9 @@ test runs.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 import pytest
@@ -221,7 +222,7 @@ def test_all_local_refs_resolve() -> None:
     for path in SPEC_FILES:
         spec = load(path)
 
-        def walk(node: Any) -> None:
+        def walk(node: Any, spec: dict[str, Any] = spec) -> None:
             if isinstance(node, dict):
                 if isinstance(node.get("$ref"), str):
                     resolve(spec, {"$ref": node["$ref"]})

@@ -1,0 +1,99 @@
+"""`uphunt-mock`: serve the mock (and, later, check a server against the spec).
+
+    uphunt-mock serve [--host 127.0.0.1] [--port 8080] [--config WORLD.yaml]
+                      [--scenario FILE]... [--clock real|manual|scale=F] [--seed N]
+
+Prints the base URL and the demo API key, serves until Ctrl-C or SIGTERM,
+exits 0. ``--port 0`` picks a free port and prints it. A bad world or
+scenario file is reported as ``FILE:LINE: reason`` with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .clock import parse_clock
+from .world import DEMO_API_KEY, World
+from .yaml_source import SourceError
+
+# Subcommands added by other modules (e.g. `check`): name -> (configure parser, run).
+EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+
+
+def _serve_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the simulated UpHunt API")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free port)")
+    p.add_argument("--config", metavar="WORLD.yaml", help="world file merged over the default world")
+    p.add_argument("--scenario", metavar="FILE", action="append", default=[], help="scenario file (repeatable)")
+    p.add_argument("--clock", default="real", help="real | manual | scale=F (F real seconds per simulated second)")
+    p.add_argument("--seed", type=int, default=None, help="seed for generated data and random outcomes")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+
+
+def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to keep --help fast
+    from .runtime import Runtime
+
+    parse_clock(args.clock)
+    world = World.from_file(args.config, seed=args.seed) if args.config else World.default(seed=args.seed or 0)
+    runtime = Runtime(world, clock=args.clock)
+    for path in args.scenario:
+        from . import scenarios
+
+        scenarios.load_file(runtime, path)
+    return runtime
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .http.app import create_app
+
+    runtime = build_runtime(args)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"uphunt-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"uphunt-mock {__version__} serving the UpHunt API at http://{host}:{port}", flush=True)
+    print(f"  demo API key: {DEMO_API_KEY}", flush=True)
+    print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
+    config = uvicorn.Config(create_app(runtime), log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    print("uphunt-mock stopped", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="uphunt-mock", description="Local stateful simulator of the UpHunt API.")
+    parser.add_argument("--version", action="version", version=f"uphunt-mock {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    for name, (configure, _run) in EXTRA_COMMANDS.items():
+        configure(sub.add_parser(name))
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        return EXTRA_COMMANDS[args.command][1](args)
+    except SourceError as exc:
+        print(f"uphunt-mock: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"uphunt-mock: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

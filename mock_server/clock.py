@@ -1,0 +1,106 @@
+"""The one source of time for the whole mock.
+
+Every timestamp the mock emits and every delay it simulates is read from a
+:class:`Clock`, so tests can use the manual clock and never sleep, while
+``make run`` uses real (or scaled) time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# 2026-01-01T00:00:00Z: the manual clock's default epoch, so runs are reproducible.
+DEFAULT_MANUAL_EPOCH = 1_767_225_600.0
+
+
+class Clock(Protocol):
+    """Simulated time in Unix seconds (float)."""
+
+    mode: str
+    factor: float | None
+
+    def now(self) -> float: ...
+
+    def wall_delay(self, simulated_seconds: float) -> float | None:
+        """Real seconds to wait for ``simulated_seconds`` to pass, or None if time never passes by itself."""
+        ...
+
+
+def now_ms(clock: Clock) -> int:
+    """Unix milliseconds, the unit of every body timestamp in the UpHunt API."""
+    return int(round(clock.now() * 1000))
+
+
+@dataclass
+class RealClock:
+    """Wall-clock time."""
+
+    mode: str = "real"
+    factor: float | None = None
+
+    def now(self) -> float:
+        return time.time()
+
+    def wall_delay(self, simulated_seconds: float) -> float | None:
+        return max(0.0, simulated_seconds)
+
+
+@dataclass
+class ScaledClock:
+    """Time that runs ``factor`` times as fast as the wall clock's, from a start point.
+
+    ``factor=0.01`` is *not* a speed-up: it means every simulated second takes
+    0.01 real seconds, i.e. the 40 s median apply settles in 0.4 s. The
+    factor is therefore "real seconds per simulated second".
+    """
+
+    factor: float = 0.01
+    start: float = field(default_factory=time.time)
+    mode: str = "scaled"
+    _mono0: float = field(default_factory=time.monotonic)
+
+    def now(self) -> float:
+        return self.start + (time.monotonic() - self._mono0) / self.factor
+
+    def wall_delay(self, simulated_seconds: float) -> float | None:
+        return max(0.0, simulated_seconds) * self.factor
+
+
+@dataclass
+class ManualClock:
+    """Time that moves only when told to (``advance``/``set``)."""
+
+    current: float = DEFAULT_MANUAL_EPOCH
+    mode: str = "manual"
+    factor: float | None = None
+
+    def now(self) -> float:
+        return self.current
+
+    def wall_delay(self, simulated_seconds: float) -> float | None:
+        return None
+
+    def set(self, t: float) -> None:
+        if t < self.current:
+            raise ValueError("the manual clock never goes backwards")
+        self.current = t
+
+
+def parse_clock(spec: str, start: float | None = None) -> Clock:
+    """Build a clock from the CLI form: ``real``, ``manual`` or ``scale=F``."""
+    spec = spec.strip()
+    if spec == "real":
+        return RealClock()
+    if spec == "manual":
+        return ManualClock(DEFAULT_MANUAL_EPOCH if start is None else start)
+    if spec.startswith("scale="):
+        try:
+            factor = float(spec.split("=", 1)[1])
+        except ValueError:
+            raise ValueError(f"bad clock {spec!r}: scale=F needs a number, e.g. scale=0.01") from None
+        if not factor > 0:
+            raise ValueError(f"bad clock {spec!r}: the scale factor must be > 0")
+        return ScaledClock(factor=factor)
+    raise ValueError(f"bad clock {spec!r}: use real, manual or scale=F")

@@ -1,0 +1,249 @@
+"""The Starlette application: routes compiled from the specs, one linear request pipeline.
+
+The pipeline for an UpHunt API request (:func:`_serve_api`), stage by stage:
+
+1. read the body, refusing more than 1 MiB (413) without buffering it all;
+2. journal the request (API key masked);
+3. request hooks (scenarios): respond / delay / drop before the handler;
+4. authenticate (401), in the endpoint's error dialect;
+5. rate-limit per key and endpoint group (429 + Retry-After), no side effect;
+6. convert and validate parameters and body against the spec (400 / 422);
+7. call the handler, which calls the domain; render a domain error or the result;
+8. add the X-RateLimit-* headers and finish the journal entry.
+
+Stages 4-8 are synchronous, so each request's effect on the state is atomic
+under any number of concurrent requests on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from ..clock import ManualClock, now_ms
+from ..domain.errors import DomainError
+from ..runtime import RequestInfo, Runtime
+from . import errors
+from .control import CONTROL_HANDLERS
+from .docs_page import render_docs
+from .handlers import HANDLERS, RATE_GROUPS, Ctx
+from .spec import Operation, compile_operations, load_spec
+from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(content, status_code=status, headers=headers, media_type="application/json")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _journal_body(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        return raw.decode("utf-8", "replace")
+
+
+def _api_key_of(request: Request) -> str | None:
+    return request.headers.get("x-api-key")
+
+
+def _serve_api(rt: Runtime, op: Operation, request: Request, raw: bytes) -> Response:
+    """Stages 4-8 of the pipeline (see the module docstring)."""
+    dialect = errors.dialect_of(op.handler)
+    sim = rt.sim
+    # 4. authenticate
+    key = _api_key_of(request)
+    account = sim.authenticate(key)
+    if account is None and key is None and op.accepts_bearer:
+        auth = request.headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            account = sim.authenticate_legacy(auth[7:].strip())
+            key = auth
+    if account is None:
+        return json_response(401, errors.unauthorized(key is None, dialect))
+    # 5. rate limit
+    decision = rt.rate_limiter.check(account.api_key, RATE_GROUPS.get(op.handler, op.handler), sim.clock.now())
+    headers = decision.headers() if decision is not None else {}
+    if decision is not None and not decision.allowed:
+        body = errors.rate_limited(decision.limit, decision.window, decision.retry_after, dialect)
+        return json_response(429, body, headers)
+    try:
+        # 6. validate
+        params = convert_params(op, request.query_params, request.path_params)
+        check_params(op, params)
+        body = parse_body(op, raw)
+        # 7. handle
+        status, payload = HANDLERS[op.handler](Ctx(rt, account, params, body))
+    except RequestInvalid as exc:
+        context = {"field": exc.field} if exc.field and dialect != "data" else {}
+        return json_response(exc.status, errors.error_body(exc.status, exc.message, dialect, **context), headers)
+    except DomainError as exc:
+        status, payload = errors.domain_error(exc, dialect)
+    # 8. headers (the journal entry is finished by the caller)
+    return json_response(status, payload, headers)
+
+
+def _api_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        if not isinstance(rt.clock, ManualClock):
+            rt.sim.scheduler.run_due()
+        # 1. body
+        try:
+            raw = await read_body(request)
+        except RequestInvalid as exc:
+            raw, early = b"", json_response(exc.status, errors.error_body(exc.status, exc.message, errors.dialect_of(op.handler)))
+        else:
+            early = None
+        # 2. journal
+        entry = rt.journal.start(
+            now_ms(rt.clock), request.method, request.url.path, dict(request.query_params), request.headers, _journal_body(raw)
+        )
+        entry.operation_id = op.operation_id
+        response = early
+        # 3. request hooks (scenarios)
+        if response is None and rt.request_hooks:
+            info = RequestInfo(
+                operation_id=op.operation_id,
+                method=request.method,
+                path=request.url.path,
+                query=dict(request.query_params),
+                headers=dict(request.headers),
+                body=raw,
+                api_key=_api_key_of(request),
+                time=rt.clock.now(),
+            )
+            for hook in rt.request_hooks:
+                response = await hook(info)
+                if response is not None:
+                    break
+            entry.matched_rule = info.matched_rule
+        if response is None:
+            response = _serve_api(rt, op, request, raw)
+        entry.status = response.status_code
+        entry.latency_ms = (time.perf_counter() - started) * 1000
+        return response
+
+    return endpoint
+
+
+def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
+    handler = CONTROL_HANDLERS.get(op.handler)
+
+    async def endpoint(request: Request) -> Response:
+        if handler is None:
+            return json_response(501, {"error": f"{op.operation_id} is provided by an extension that is not loaded"})
+        try:
+            raw = await read_body(request)
+            params = convert_params(op, request.query_params, request.path_params)
+            check_params(op, params)
+            body = parse_body(op, raw)
+            result = handler(rt, params, body)
+            if asyncio.iscoroutine(result):
+                result = await result
+            status, payload = result
+        except RequestInvalid as exc:
+            return json_response(exc.status, {"error": exc.message})
+        return json_response(status, payload)
+
+    return endpoint
+
+
+def create_app(runtime: Runtime | None = None) -> Starlette:
+    """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
+    rt = runtime or Runtime()
+    api_spec = load_spec("uphunt.yaml")
+    routes: list[Route] = [
+        Route(op.path, _api_endpoint(rt, op), methods=[op.method], name=op.operation_id)
+        for op in compile_operations(api_spec)
+    ]
+    routes += [
+        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
+        for op in compile_operations(load_spec("control.yaml"))
+    ]
+    spec_bytes = json.dumps(api_spec).encode()
+    docs_html = render_docs(api_spec, load_spec("control.yaml"))
+    routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
+    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            message = f"Not found: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"Method {request.method} not allowed on {request.url.path}"
+        else:
+            message = exc.detail
+        return json_response(exc.status_code, {"error": message}, dict(exc.headers or {}))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return json_response(500, {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        driver = _Driver(rt)
+        rt.reset_hooks.append(driver.restart)
+        driver.start()
+        try:
+            yield
+        finally:
+            rt.reset_hooks.remove(driver.restart)
+            await driver.stop()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    return app
+
+
+class _Driver:
+    """Runs the scheduler in real time (real and scaled clocks); idle with the manual clock."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if not isinstance(self.rt.clock, ManualClock):
+            self.task = asyncio.get_running_loop().create_task(self.rt.sim.scheduler.drive())
+
+    def restart(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        self.start()
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task

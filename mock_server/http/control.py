@@ -1,0 +1,82 @@
+"""Handlers of the mock's own control API (``/_mock/...``, openapi/control.yaml).
+
+Each one translates to a :class:`~mock_server.runtime.Runtime` method, which
+is the same API the pytest plugin uses in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..runtime import Runtime
+from .validation import RequestInvalid
+
+ControlResult = tuple[int, Any]
+
+
+def get_health(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, {"status": "ok"}
+
+
+def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.reset()
+
+
+def get_state(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.state()
+
+
+def get_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.clock_info()
+
+
+def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        return 200, rt.advance(float(body["seconds"]))
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc)) from None
+
+
+def get_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    view = rt.account_view(params["apiKey"])
+    if view is None:
+        return 404, {"error": f"No account with apiKey {params['apiKey']!r}"}
+    return 200, view
+
+
+def put_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        view, created = rt.put_account(params["apiKey"], body or {})
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc), "webhookUrl") from None
+    return (201 if created else 200), view
+
+
+def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    entries = rt.journal.as_list()
+    if "operationId" in params:
+        entries = [e for e in entries if e["operationId"] == params["operationId"]]
+    if "status" in params:
+        entries = [e for e in entries if e["status"] == params["status"]]
+    if "limit" in params:
+        entries = entries[-params["limit"] :] if params["limit"] else []
+    return 200, {"requests": entries, "dropped": rt.journal.dropped, "capacity": rt.journal.capacity}
+
+
+def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    rt.journal.clear()
+    return 200, {"requests": [], "dropped": 0, "capacity": rt.journal.capacity}
+
+
+CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult]] = {
+    "getHealth": get_health,
+    "resetWorld": reset_world,
+    "getState": get_state,
+    "getClock": get_clock,
+    "advanceClock": advance_clock,
+    "getAccount": get_account,
+    "putAccount": put_account,
+    "listRequests": list_requests,
+    "clearRequests": clear_requests,
+}

@@ -1,0 +1,148 @@
+"""One function per UpHunt operation: read the validated input, call the domain, render.
+
+No business rule lives here (moto's ``responses.py`` pattern). Each handler
+gets a :class:`Ctx` and returns ``(status, body)``; domain errors propagate
+and are rendered by the pipeline in the endpoint's dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..clock import now_ms
+from ..domain.accounts import Account
+from ..domain.errors import bad_request, not_found
+from ..domain.proposals import generate_cover_letter
+from ..domain.simulator import ApplyRequest
+from ..runtime import Runtime
+from . import render
+
+
+@dataclass(slots=True)
+class Ctx:
+    runtime: Runtime
+    account: Account
+    params: dict[str, Any]
+    body: Any
+
+
+Result = tuple[int, Any]
+
+
+def apply_to_job(ctx: Ctx) -> Result:
+    body = ctx.body
+    proposal = body.get("proposal") or {}
+    req = ApplyRequest(
+        job_ref=body["jobId"],
+        cover_letter=body["coverLetter"],
+        profile_id=body.get("profileId"),
+        hourly_rate=proposal.get("hourlyRate"),
+        fixed_bid=proposal.get("fixedBid"),
+        timeline=proposal.get("timeline"),
+        boost_bids=proposal.get("boostBids", 0),
+        auto_fill_other_questions=bool(body.get("autoFillOtherQuestions", False)),
+        question_answers=list(body.get("questionAnswers") or []),
+    )
+    app = ctx.runtime.sim.apply(ctx.account, req)
+    return 200, {
+        "queueId": app.queue_id,
+        "jobId": app.job_id,
+        "processedJobId": app.processed_job_id,
+        "applicationStatus": app.status,
+        "creditsRemaining": ctx.account.ledger.available,
+    }
+
+
+def get_application_status(ctx: Ctx) -> Result:
+    queue_id, job_id = ctx.params.get("queueId"), ctx.params.get("jobId")
+    if (queue_id is None) == (job_id is None):
+        raise bad_request("Provide either queueId or jobId, not both" if queue_id else "Provide either queueId or jobId")
+    app = ctx.runtime.sim.status(ctx.account, queue_id=queue_id, job_ref=job_id)
+    return 200, app.status_record()
+
+
+def list_applied_jobs(ctx: Ctx) -> Result:
+    limit = ctx.params.get("limit", 20)
+    offset = ctx.params.get("offset", 0)
+    rows, total = ctx.runtime.sim.applied_jobs(ctx.account, limit, offset, ctx.params.get("status"))
+    return 200, {
+        "jobs": [a.applied_job_record() for a in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "hasMore": offset + len(rows) < total,
+    }
+
+
+def generate_proposal(ctx: Ctx) -> Result:
+    body = ctx.body or {}
+    sim = ctx.runtime.sim
+    effort = body.get("reasoningEffort", "medium")
+    job_ref = body.get("jobId")
+    if job_ref is not None:
+        job = sim.catalogue.resolve(job_ref)
+        if job is None:
+            raise not_found(f"Job not found: {job_ref!r}. Verify the jobId is correct and the job has been scraped.")
+        title, description, skills, job_id = job.title, job.description, job.skills, job.ciphertext
+    elif body.get("jobTitle") and body.get("jobDescription"):
+        title, description, skills, job_id = body["jobTitle"], body["jobDescription"], [], None
+    else:
+        raise bad_request("Provide jobId, or both jobTitle and jobDescription")
+    chosen = sim.agency_of(ctx.account).default_profile()
+    signature = chosen[0].name if chosen else "Your agency"
+    text = generate_cover_letter(title, description, skills, effort, signature)
+    return 200, {
+        "proposal": text,
+        "jobId": job_id,
+        "jobTitle": title,
+        "reasoningEffort": effort,
+        "wordCount": len(text.split()),
+        "model": "uphunt-mock-template",
+    }
+
+
+def list_freelancers(ctx: Ctx) -> Result:
+    return 200, render.freelancers(ctx.runtime.sim.agency_of(ctx.account))
+
+
+def get_job_by_ciphertext(ctx: Ctx) -> Result:
+    cipher = ctx.params.get("cipher") or ctx.params.get("ciphertext")
+    if not cipher:
+        raise bad_request("Query parameter cipher is required (a job ciphertext such as ~022053140178050136031)")
+    sim = ctx.runtime.sim
+    job = sim.job(cipher)
+    archived_at = min(now_ms(sim.clock), job.posted_at_ms + 3_600_000)
+    return 200, render.job(job, sim.catalogue, sim.clock.now(), archived_at)
+
+
+def get_client_jobs(ctx: Ctx) -> Result:
+    sim = ctx.runtime.sim
+    company_id = ctx.params["companyId"]
+    company = sim.catalogue.companies.get(company_id)
+    if company is None:
+        raise not_found(f"No archived jobs match companyId {company_id}")
+    return 200, render.client_jobs(company, sim.catalogue, sim.clock.now())
+
+
+HANDLERS: dict[str, Callable[[Ctx], Result]] = {
+    "applyToJob": apply_to_job,
+    "getApplicationStatus": get_application_status,
+    "listAppliedJobs": list_applied_jobs,
+    "generateProposal": generate_proposal,
+    "listFreelancers": list_freelancers,
+    "getJobByCiphertext": get_job_by_ciphertext,
+    "getClientJobs": get_client_jobs,
+}
+
+# Rate-limit group of each handler (aliases share their handler's bucket).
+RATE_GROUPS = {
+    "applyToJob": "apply",
+    "getApplicationStatus": "status",
+    "listAppliedJobs": "appliedJobs",
+    "generateProposal": "generateProposal",
+    "listFreelancers": "freelancers",
+    "getJobByCiphertext": "dataReads",
+    "getClientJobs": "dataReads",
+}

@@ -1,0 +1,119 @@
+"""Request validation against the spec, with the 400/422 split of decision 5.
+
+Shape problems (missing field, wrong type, unknown field, bad length) are
+400; values of the right shape that are not allowed (enum, range) are 422.
+Messages name the field, e.g. ``proposal.timeline: 'soon' is not one of [...]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import ValidationError
+
+from .spec import Operation
+
+SEMANTIC_KEYWORDS = frozenset(
+    {"enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"}
+)
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class RequestInvalid(Exception):
+    """A client mistake: ``status`` is 400, 413 or 422."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def field_name(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def convert_params(op: Operation, query: Any, path_params: dict[str, str]) -> dict[str, Any]:
+    """Raw strings -> typed values; a value that cannot convert is a 400 naming the parameter."""
+    values: dict[str, Any] = {}
+    for p in op.params:
+        source = path_params if p.location == "path" else query
+        raw = source.get(p.name)
+        if raw is None:
+            continue
+        if p.location == "query" and len(query.getlist(p.name)) > 1:
+            raise RequestInvalid(400, f"query parameter {p.name} was given more than once", p.name)
+        values[p.name] = _convert(p.name, p.kind, raw)
+    return values
+
+
+def _convert(name: str, kind: str, raw: str) -> Any:
+    if kind == "integer":
+        try:
+            return int(raw, 10)
+        except ValueError:
+            raise RequestInvalid(400, f"query parameter {name} must be an integer, got {raw!r}", name) from None
+    if kind == "number":
+        try:
+            return float(raw)
+        except ValueError:
+            raise RequestInvalid(400, f"query parameter {name} must be a number, got {raw!r}", name) from None
+    if kind == "boolean":
+        if raw in ("true", "false"):
+            return raw == "true"
+        raise RequestInvalid(400, f"query parameter {name} must be true or false, got {raw!r}", name)
+    return raw
+
+
+def check_params(op: Operation, values: dict[str, Any]) -> None:
+    if op.params_validator is not None:
+        _raise_first(op.params_validator.iter_errors(values), "parameter ")
+
+
+def parse_body(op: Operation, raw: bytes) -> Any:
+    """Decode and validate a JSON body; None when the operation takes none and none was sent."""
+    if op.body_validator is None and not op.body_required:
+        return None
+    if not raw.strip():
+        if op.body_required:
+            raise RequestInvalid(400, "request body is required (a JSON object)")
+        return None
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RequestInvalid(400, f"malformed JSON body: {exc}") from None
+    if op.body_validator is not None:
+        _raise_first(op.body_validator.iter_errors(body), "")
+    return body
+
+
+def _raise_first(errors: Iterable[ValidationError], prefix: str) -> None:
+    errors = list(errors)
+    if not errors:
+        return
+    shape = [e for e in errors if e.validator not in SEMANTIC_KEYWORDS]
+    chosen = min(shape or errors, key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    status = 400 if shape else 422
+    where = field_name(chosen.absolute_path)
+    raise RequestInvalid(status, _message(chosen, where, prefix), where or None)
+
+
+def _message(err: ValidationError, where: str, prefix: str) -> str:
+    target = f"{prefix}{where}" if where else ("body" if not prefix else "parameters")
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        name = f"{where}.{missing}" if where else missing
+        return f"{prefix}{name} is required"
+    if err.validator == "additionalProperties":
+        return f"{target}: unknown field(s): {err.message.split('(')[-1].rstrip(')')}"
+    if err.validator == "type":
+        return f"{target} must be of type {err.validator_value}, got {type(err.instance).__name__.replace('NoneType', 'null').replace('str', 'string').replace('dict', 'object').replace('list', 'array')}"
+    if err.validator == "enum":
+        allowed = ", ".join(json.dumps(v) for v in err.validator_value)
+        return f"{target}: {json.dumps(err.instance)} is not one of {allowed}"
+    return f"{target}: {err.message}"

@@ -1,0 +1,439 @@
+"""The world a mock serves: the default one, or a YAML world file merged over it.
+
+A :class:`World` is the *description* (plain data, validated against
+``schemas/world.schema.yaml``); :meth:`World.build` turns it into a fresh
+:class:`~mock_server.domain.simulator.Simulator` on a given clock. Reset
+builds again from the same description, so "back to the world as loaded at
+start" is exact. Generated filler is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import uuid
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from . import yaml_source
+from .clock import Clock
+from .domain.accounts import Account
+from .domain.agency import Agency, Freelancer, Profile
+from .domain.applications import Application
+from .domain.catalogue import Catalogue, Company, Contract, Job, Requirements
+from .domain.latency import LatencyModel, Stage
+from .domain.ledger import CreditLedger
+from .domain.simulator import Settings, Simulator
+
+DEMO_API_KEY = "sk_uphunt_demo_key"
+_MERGED_LISTS = {"agencies": "id", "accounts": "apiKey", "jobs": "id", "companies": "companyId", "applications": "queueId"}
+
+
+@lru_cache(maxsize=1)
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("mock_server").joinpath("schemas/world.schema.yaml").read_text()
+    return jsonschema.Draft202012Validator(yaml.safe_load(text), format_checker=jsonschema.FormatChecker())
+
+
+@lru_cache(maxsize=1)
+def _default_text() -> str:
+    return resources.files("mock_server").joinpath("worlds/default.yaml").read_text()
+
+
+def parse_world_text(text: str, source: str) -> dict[str, Any]:
+    """Load and validate a world document; errors name ``source`` and the line."""
+    located = yaml_source.load(text, source)
+    if located.data is None:
+        located.data = {}
+    if not isinstance(located.data, dict):
+        raise yaml_source.SourceError(source, 1, "a world file must be a mapping")
+    yaml_source.validate(located, _schema_validator())
+    return located.data
+
+
+class World:
+    """A validated world description plus the seed that generates its filler."""
+
+    def __init__(self, data: dict[str, Any], seed: int = 0) -> None:
+        self.data = data
+        self.seed = seed
+
+    @classmethod
+    def default(cls, seed: int = 0) -> World:
+        return cls(parse_world_text(_default_text(), "<default world>"), seed)
+
+    @classmethod
+    def from_file(cls, path: str | Path, seed: int | None = None) -> World:
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise yaml_source.SourceError(str(path), None, f"cannot read world file: {exc.strerror}") from None
+        overlay = parse_world_text(text, str(path))
+        base = {} if overlay.get("default") is False else parse_world_text(_default_text(), "<default world>")
+        merged = merge_worlds(base, overlay)
+        _check_references(merged, str(path))
+        return cls(merged, seed if seed is not None else int(overlay.get("seed", 0)))
+
+    def settings_section(self, name: str) -> dict[str, Any]:
+        """A raw ``settings.<name>`` mapping, for modules outside the domain (rate limits, webhooks...)."""
+        return dict(self.data.get("settings", {}).get(name) or {})
+
+    def build(self, clock: Clock) -> Simulator:
+        now = clock.now()
+        data = self.data
+        settings = _settings(data.get("settings", {}))
+        agencies = [_agency(a, now) for a in data.get("agencies", [])]
+        accounts = [
+            Account(
+                api_key=a["apiKey"],
+                agency_id=a["agencyId"],
+                ledger=CreditLedger.with_grant(a.get("credits", 0)),
+                webhook_url=a.get("webhookUrl"),
+                legacy_keys=list(a.get("legacyKeys", [])),
+            )
+            for a in data.get("accounts", [])
+        ]
+        jobs = [_job(j, now) for j in data.get("jobs", [])]
+        companies = [_company(c, now) for c in data.get("companies", [])]
+        gen = data.get("generate") or {}
+        extra_jobs, extra_companies = generate_filler(
+            self.seed, now, gen.get("companies", 0), gen.get("jobsPerCompany", 0), {j.id for j in jobs}
+        )
+        sim = Simulator(
+            clock=clock,
+            accounts=accounts,
+            agencies=agencies,
+            catalogue=Catalogue(jobs + extra_jobs, companies + extra_companies),
+            settings=settings,
+            seed=self.seed,
+        )
+        for spec in data.get("applications", []):
+            _preseed_application(sim, spec, now)
+        return sim
+
+
+def merge_worlds(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Overlay wins: lists of entities merge by id, settings merge key by key."""
+    merged = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if key in _MERGED_LISTS:
+            id_key = _MERGED_LISTS[key]
+            index = {item[id_key]: i for i, item in enumerate(merged.get(key, []))}
+            out = merged.setdefault(key, [])
+            for item in value:
+                if item[id_key] in index:
+                    out[index[item[id_key]]] = copy.deepcopy(item)
+                else:
+                    out.append(copy.deepcopy(item))
+        elif key == "settings":
+            settings = merged.setdefault("settings", {})
+            for name, section in value.items():
+                if isinstance(section, dict) and isinstance(settings.get(name), dict):
+                    settings[name] = {**settings[name], **section}
+                else:
+                    settings[name] = section
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _check_references(data: dict[str, Any], source: str) -> None:
+    agencies = {a["id"] for a in data.get("agencies", [])}
+    for account in data.get("accounts", []):
+        if account["agencyId"] not in agencies:
+            raise yaml_source.SourceError(
+                source, None, f"account {account['apiKey']!r} names unknown agency {account['agencyId']!r}"
+            )
+    keys = {a["apiKey"] for a in data.get("accounts", [])}
+    ciphers = {c for j in data.get("jobs", []) for c in [j["ciphertext"], *j.get("aliases", [])]}
+    for app in data.get("applications", []):
+        if app["apiKey"] not in keys:
+            raise yaml_source.SourceError(source, None, f"application {app['queueId']!r} names unknown apiKey")
+        if app["jobId"] not in ciphers:
+            raise yaml_source.SourceError(source, None, f"application {app['queueId']!r} names unknown job")
+
+
+def _settings(raw: dict[str, Any]) -> Settings:
+    lat = raw.get("latency", {})
+    model = LatencyModel()
+    if "pickup" in lat:
+        model.pickup = Stage(**lat["pickup"])
+    if "submission" in lat:
+        model.submission = Stage(**lat["submission"])
+    if "workers" in lat:
+        model.workers = lat["workers"]
+    return Settings(
+        pacing_seconds=raw.get("pacingSeconds", 5.0),
+        failure_rate=raw.get("failureRate", 0.0),
+        reconnect_seconds=raw.get("reconnectSeconds", 60.0),
+        latency=model,
+    )
+
+
+def _agency(a: dict[str, Any], now: float) -> Agency:
+    freelancers = [
+        Freelancer(
+            id=f["id"],
+            name=f["name"],
+            title=f.get("title", ""),
+            hourly_rate=f.get("hourlyRate", 0.0),
+            country=f.get("country", "USA"),
+            job_success_score=f.get("jobSuccessScore", 95.0),
+            is_business_developer=f.get("isBusinessDeveloper", False),
+            profiles=[
+                Profile(
+                    id=p["id"],
+                    name=p["name"],
+                    hourly_rate=p.get("hourlyRate", f.get("hourlyRate", 0.0)),
+                    is_default=p.get("isDefault", False),
+                    skills=list(p.get("skills", [])),
+                )
+                for p in f.get("profiles", [])
+            ],
+        )
+        for f in a.get("freelancers", [])
+    ]
+    agency = Agency(id=a["id"], connects=a.get("connects", 0), freelancers=freelancers)
+    if a.get("loggedOut"):
+        agency.logged_out_until = float("inf")
+    return agency
+
+
+def freelancer_from_dict(f: dict[str, Any]) -> Freelancer:
+    """Build a freelancer from its wire/world form (used by PUT /_mock/accounts)."""
+    return _agency({"id": "_", "freelancers": [f]}, 0.0).freelancers[0]
+
+
+def _job(j: dict[str, Any], now: float) -> Job:
+    req = j.get("requirements", {})
+    closed_at = None
+    if "closedMinutesAgo" in j:
+        closed_at = now - 60 * j["closedMinutesAgo"]
+    elif "closesInSeconds" in j:
+        closed_at = now + j["closesInSeconds"]
+    return Job(
+        id=j["id"],
+        ciphertext=j["ciphertext"],
+        processed_job_id=j.get("processedJobId") or str(uuid.uuid5(uuid.NAMESPACE_URL, j["ciphertext"])),
+        title=j["title"],
+        description=j.get("description", j["title"]),
+        type=j["type"],
+        company_id=j["companyId"],
+        posted_at_ms=int((now - 60 * j.get("postedMinutesAgo", 60)) * 1000),
+        connects_cost=j.get("connectsCost", 16),
+        budget=j.get("budget"),
+        hourly_min=j.get("hourlyMin"),
+        hourly_max=j.get("hourlyMax"),
+        duration=j.get("duration"),
+        contractor_tier=j.get("contractorTier", "INTERMEDIATE"),
+        skills=list(j.get("skills", [])),
+        requirements=Requirements(
+            countries=req.get("countries"),
+            min_job_success_score=req.get("minJobSuccessScore"),
+            rising_talent=req.get("risingTalent"),
+        ),
+        aliases=list(j.get("aliases", [])),
+        closed_at=closed_at,
+        applicants=j.get("applicants", 12),
+        auth_enriched=j.get("authEnriched", True),
+    )
+
+
+def _company(c: dict[str, Any], now: float) -> Company:
+    return Company(
+        company_id=c["companyId"],
+        name=c["name"],
+        city=c.get("city", ""),
+        country=c.get("country", "USA"),
+        country_timezone=c.get("countryTimezone", "UTC"),
+        contract_date=c.get("contractDate", "2025-01-01T00:00:00.000Z"),
+        last_synced_at_ms=int((now - 60 * c.get("syncedMinutesAgo", 30)) * 1000),
+        total_assignments=c.get("totalAssignments", 0),
+        score=c.get("score", 0.0),
+        total_charges=c.get("totalCharges", 0.0),
+        feedback_count=c.get("feedbackCount", 0),
+        total_jobs_with_hires=c.get("totalJobsWithHires", 0),
+        posted_count=c.get("postedCount", 0),
+        top_client=c.get("topClient", False),
+        enterprise=c.get("enterprise"),
+        avg_hourly_rate=c.get("avgHourlyRate"),
+        phone_verification=c.get("phoneVerification"),
+        is_edc_replicated=c.get("isEDCReplicated"),
+        work_history=[
+            Contract(
+                job_id=w["jobId"],
+                title=w["title"],
+                ciphertext=w.get("ciphertext"),
+                status=w["status"],
+                start_date=w["startDate"],
+                end_date=w.get("endDate"),
+                total_charge=w.get("totalCharge", 0.0),
+                total_hours=w.get("totalHours", 0.0),
+                rate=w.get("rate", 0.0),
+                contractor_name=w["contractorName"],
+                contractor_ciphertext=w.get("contractorCiphertext", "~01000000000000000000"),
+                is_ptc_job=w.get("isPtcJob", False),
+                feedback=w.get("feedback"),
+                feedback_to_client=w.get("feedbackToClient"),
+            )
+            for w in c.get("workHistory", [])
+        ],
+    )
+
+
+def _preseed_application(sim: Simulator, spec: dict[str, Any], now: float) -> None:
+    """An application that already reached a terminal state before the world started."""
+    account = sim.accounts[spec["apiKey"]]
+    job = sim.catalogue.resolve(spec["jobId"])
+    assert job is not None
+    agency = sim.agency_of(account)
+    chosen = agency.default_profile()
+    freelancer, profile = chosen if chosen else (None, None)
+    created = now - spec.get("createdSecondsAgo", 60)
+    app = Application(
+        queue_id=spec["queueId"],
+        api_key=account.api_key,
+        agency_id=agency.id,
+        job_id=job.ciphertext,
+        job_title=job.title,
+        job_type=job.type,
+        processed_job_id=job.processed_job_id,
+        profile_id=profile.id if profile else "",
+        freelancer_id=freelancer.id if freelancer else "",
+        cover_letter=spec.get("coverLetter", ""),
+        bid_kind="hourlyRate" if job.is_hourly else "fixedBid",
+        bid_amount=profile.hourly_rate if profile else 0.0,
+        bid_source="profileDefault",
+        timeline=job.duration,
+        boost_bids=0,
+        auto_fill_other_questions=False,
+        question_answers=[],
+        created_at=created,
+        pickup_at=now - spec.get("processedSecondsAgo", 10),
+        completes_at=now - spec.get("appliedSecondsAgo", 0),
+        processed_at=now - spec.get("processedSecondsAgo", 10),
+    )
+    sim.adopt_finished(account, job, app, spec["status"], spec.get("errorMessage"))
+
+
+# ── deterministic filler ─────────────────────────────────────────────────
+
+_COMPANY_WORDS = ["Blue", "Harbor", "Quantum", "Maple", "Orbit", "Cedar", "Nova", "Summit", "Pixel", "Atlas", "River", "Lumen"]
+_COMPANY_KINDS = ["Labs", "Studio", "Analytics", "Health", "Logistics", "Media", "Commerce", "Robotics"]
+_PLACES = [
+    ("London", "GBR", "Europe/London (UTC+00:00)"),
+    ("Berlin", "DEU", "Europe/Berlin (UTC+01:00)"),
+    ("New York", "USA", "America/New_York (UTC-05:00)"),
+    ("Toronto", "CAN", "America/Toronto (UTC-05:00)"),
+    ("Sydney", "AUS", "Australia/Sydney (UTC+11:00)"),
+    ("Singapore", "SGP", "Asia/Singapore (UTC+08:00)"),
+]
+_WORK = [
+    ("Django REST API for a marketplace", ["Python", "Django", "PostgreSQL"]),
+    ("Shopify theme customisation", ["Shopify", "Liquid", "CSS"]),
+    ("Explainer video, 90 seconds", ["Video Editing", "Motion Graphics"]),
+    ("Kubernetes cluster hardening", ["Kubernetes", "Security", "Terraform"]),
+    ("Data pipeline from Stripe to BigQuery", ["Python", "BigQuery", "Airflow"]),
+    ("Mobile app UI in Flutter", ["Flutter", "Dart", "UI Design"]),
+    ("SEO audit and content plan", ["SEO", "Content Strategy"]),
+    ("React Native bug fixes", ["React Native", "TypeScript"]),
+    ("Technical blog posts about LLM tooling", ["Technical Writing", "AI"]),
+    ("Power BI sales dashboard", ["Power BI", "SQL"]),
+]
+_DURATIONS = ["Less than 1 month", "1 to 3 months", "3 to 6 months", "More than 6 months"]
+_NAMES = ["Priya S.", "Tomasz W.", "Chen L.", "Fatima B.", "Jonas M.", "Aiko T.", "Lucas P.", "Amara O."]
+
+
+def generate_filler(
+    seed: int, now: float, companies: int, jobs_per_company: int, taken: set[str]
+) -> tuple[list[Job], list[Company]]:
+    """Companies with open and archived jobs and a work history, the same for the same seed."""
+    rng = random.Random(f"world-filler-{seed}")
+    jobs: list[Job] = []
+    out: list[Company] = []
+    for _ in range(companies):
+        company_id = str(1_500_000_000_000_000_000 + rng.randrange(10**17))
+        city, country, tz = rng.choice(_PLACES)
+        enriched = rng.random() < 0.7
+        company = Company(
+            company_id=company_id,
+            name=f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_KINDS)}",
+            city=city,
+            country=country,
+            country_timezone=tz,
+            contract_date=_iso(now - rng.randrange(30, 900) * 86400),
+            last_synced_at_ms=int((now - rng.randrange(5, 240) * 60) * 1000),
+            total_assignments=rng.randrange(0, 80),
+            score=round(rng.uniform(3.5, 5.0), 2),
+            total_charges=round(rng.uniform(0, 90_000), 2),
+            feedback_count=rng.randrange(0, 60),
+            total_jobs_with_hires=rng.randrange(0, 50),
+            posted_count=rng.randrange(1, 120),
+            top_client=rng.random() < 0.2,
+            enterprise=(rng.random() < 0.1) if enriched else None,
+            avg_hourly_rate=round(rng.uniform(15, 90), 2) if enriched else None,
+            phone_verification="VERIFIED" if enriched else None,
+            is_edc_replicated=None,
+        )
+        for ji in range(jobs_per_company):
+            job_id = str(2_050_000_000_000_000_000 + rng.randrange(10**16))
+            while job_id in taken:
+                job_id = str(int(job_id) + 1)
+            taken.add(job_id)
+            title, skills = rng.choice(_WORK)
+            hourly = rng.random() < 0.5
+            low = float(rng.randrange(15, 60))
+            closed = ji >= jobs_per_company - 2  # the last two are filled: history, not open
+            job = Job(
+                id=job_id,
+                ciphertext=f"~02{job_id}",
+                processed_job_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                title=title,
+                description=f"{title}. We are looking for someone with {', '.join(skills)} experience.",
+                type="HOURLY" if hourly else "FIXED",
+                company_id=company_id,
+                posted_at_ms=int((now - rng.randrange(10, 20_000) * 60) * 1000),
+                connects_cost=rng.choice([4, 8, 12, 16, 20, 24]),
+                budget=None if hourly else float(rng.randrange(50, 5000, 50)),
+                hourly_min=low if hourly else None,
+                hourly_max=low + rng.randrange(10, 60) if hourly else None,
+                duration=rng.choice(_DURATIONS),
+                contractor_tier=rng.choice(["ENTRY", "INTERMEDIATE", "EXPERT"]),
+                skills=list(skills),
+                closed_at=now - rng.randrange(1, 300) * 86400 if closed else None,
+                applicants=rng.randrange(0, 50),
+                auth_enriched=enriched,
+            )
+            jobs.append(job)
+            if closed:
+                private = rng.random() < 0.25
+                company.work_history.append(
+                    Contract(
+                        job_id=job.id,
+                        title=job.title,
+                        ciphertext=None if private else job.ciphertext,
+                        status=rng.choice(["ACTIVE", "CLOSED"]),
+                        start_date=_iso(job.closed_at or now),
+                        end_date=None if rng.random() < 0.4 else _iso((job.closed_at or now) + 20 * 86400),
+                        total_charge=round(rng.uniform(50, 8000), 2),
+                        total_hours=round(rng.uniform(0, 200), 2) if hourly else 0.0,
+                        rate=job.hourly_min or 0.0,
+                        contractor_name=rng.choice(_NAMES),
+                        contractor_ciphertext=f"~01{rng.getrandbits(72):018x}",
+                        feedback={"score": round(rng.uniform(3, 5), 1), "comment": "Good work."} if rng.random() < 0.6 else None,
+                        feedback_to_client=None,
+                    )
+                )
+        out.append(company)
+    return jobs, out
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
