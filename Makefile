@@ -21,6 +21,11 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+# Benchmarks (not tests): installs wrk from Debian if missing, writes bench/RESULTS.md.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk' >/dev/null; }
+	$(PY) bench/run.py
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
