@@ -11,9 +11,13 @@ scenario file is reported as ``FILE:LINE: reason`` with exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import socket
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from . import __version__
 from .clock import parse_clock
@@ -67,10 +71,45 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  demo API key: {DEMO_API_KEY}", flush=True)
     print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
     config = uvicorn.Config(create_app(runtime), log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    server = _quiet_exit_server_class()(config)
+    with _stop_signals_exit_cleanly(server):
+        server.run(sockets=[sock])
     print("uphunt-mock stopped", flush=True)
     return 0
+
+
+def _quiet_exit_server_class():  # -> type[uvicorn.Server]
+    import uvicorn
+
+    class QuietExitServer(uvicorn.Server):
+        """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
+        a mock stopped on purpose should exit 0, so the captured signals are dropped."""
+
+        def handle_exit(self, sig: int, frame: object) -> None:
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+            self._captured_signals.clear()
+
+    return QuietExitServer
+
+
+@contextlib.contextmanager
+def _stop_signals_exit_cleanly(server: Any) -> Iterator[None]:
+    """Ctrl-C / SIGTERM stop the server and the command exits 0.
+
+    uvicorn re-raises the stop signal after its graceful shutdown, which would
+    kill the process with 130/143; a handler of ours that only asks the server
+    to stop absorbs that re-raise (and covers a signal arriving before uvicorn
+    installs its own handlers).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, lambda _s, _f: setattr(server, "should_exit", True)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
