@@ -239,8 +239,6 @@ class Simulator:
         agency = self.agencies[app.agency_id]
         job = self.catalogue.resolve(app.job_id)
         assert job is not None
-        if agency.is_logged_out(now):
-            return LOGGED_OUT, "Business developer session was invalidated; UpHunt is reconnecting. Retry shortly."
         if not job.is_open(now):
             return NOT_AVAILABLE, f"Job {job.ciphertext} was closed or removed before the proposal was submitted"
         found = agency.find_profile(app.profile_id)
@@ -255,6 +253,9 @@ class Simulator:
                 f"Agency has {agency.connects} Connects; this job needs {needed} "
                 f"({job.connects_cost} + {app.boost_bids} boost)",
             )
+        # docs/decisions.md "Outcome order": closed -> eligibility -> Connects -> logged out -> failureRate
+        if agency.is_logged_out(now):
+            return LOGGED_OUT, "Business developer session was invalidated; UpHunt is reconnecting. Retry shortly."
         if self.settings.failure_rate > 0 and self._outcome_rng.random() < self.settings.failure_rate:
             return FAILED, "Page timeout while submitting the proposal"
         return APPLIED, None
