@@ -149,9 +149,9 @@ class Runtime:
             record.update(
                 apiKey=mask_secret(app.api_key),
                 agencyId=app.agency_id,
-                createdAt=int(app.created_at * 1000),
-                pickupAt=int(app.pickup_at * 1000),
-                completesAt=int(app.completes_at * 1000),
+                createdAt=round(app.created_at * 1000),
+                pickupAt=round(app.pickup_at * 1000),
+                completesAt=round(app.completes_at * 1000),
             )
             apps.append(record)
         views = [self.account_view(k) for k in self.sim.accounts]

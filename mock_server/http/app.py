@@ -38,7 +38,7 @@ from .control import CONTROL_HANDLERS
 from .docs_page import render_docs
 from .handlers import HANDLERS, RATE_GROUPS, Ctx
 from .spec import Operation, compile_operations, load_spec
-from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
+from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, loads_strict, parse_body
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -64,8 +64,8 @@ def _journal_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+        return loads_strict(raw)
+    except RequestInvalid:
         return raw.decode("utf-8", "replace")
 
 

@@ -8,6 +8,7 @@ Messages name the field, e.g. ``proposal.timeline: 'soon' is not one of [...]``.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -83,12 +84,61 @@ def parse_body(op: Operation, raw: bytes) -> Any:
         if op.body_required:
             raise RequestInvalid(400, "request body is required (a JSON object)")
         return None
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise RequestInvalid(400, f"malformed JSON body: {exc}") from None
+    body = loads_strict(raw)
     if op.body_validator is not None:
         _raise_first(op.body_validator.iter_errors(body), "")
+    return body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _float_sized_int(text: str) -> int:
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"number {text[:40]}... is out of range") from None
+    return value
+
+
+def _check_text(value: Any) -> None:
+    """Lone UTF-16 surrogates (``"\\ud800"``) are not Unicode text: refuse them here, not at render time."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def loads_strict(raw: bytes) -> Any:
+    """RFC 8259 JSON only: no NaN/Infinity, numbers that fit a double, valid Unicode, sane nesting.
+
+    Python's ``json.loads`` accepts all of those; letting them through gave 500s
+    (float overflow, deep recursion, unencodable output) and non-JSON responses.
+    """
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_float_sized_int)
+        _check_text(body)
+    except RecursionError:
+        raise RequestInvalid(400, "malformed JSON body: nested too deeply") from None
+    except UnicodeEncodeError:
+        raise RequestInvalid(400, "malformed JSON body: a string contains a lone UTF-16 surrogate") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RequestInvalid(400, f"malformed JSON body: {exc}") from None
     return body
 
 
