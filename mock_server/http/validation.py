@@ -160,10 +160,29 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         name = f"{where}.{missing}" if where else missing
         return f"{prefix}{name} is required"
     if err.validator == "additionalProperties":
-        return f"{target}: unknown field(s): {err.message.split('(')[-1].rstrip(')')}"
+        allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+        unknown = sorted(k for k in err.instance if k not in allowed) if isinstance(err.instance, dict) else []
+        return f"{target}: unknown field(s): {', '.join(json.dumps(k) for k in unknown)}"
     if err.validator == "type":
-        return f"{target} must be of type {err.validator_value}, got {type(err.instance).__name__.replace('NoneType', 'null').replace('str', 'string').replace('dict', 'object').replace('list', 'array')}"
+        return f"{target} must be of type {err.validator_value}, got {json_type(err.instance)}"
     if err.validator == "enum":
         allowed = ", ".join(json.dumps(v) for v in err.validator_value)
         return f"{target}: {json.dumps(err.instance)} is not one of {allowed}"
     return f"{target}: {err.message}"
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a decoded JSON value (bool before int: bool is an int in Python)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
