@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -53,15 +52,19 @@ def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to k
 
 
 def serve(args: argparse.Namespace) -> int:
+    with _StopOnSignal().installed() as stop:
+        return _serve(args, stop)
+
+
+def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     import uvicorn
 
     from .http.app import create_app
+    from .serving import QuietExitServer, bind_socket
 
     runtime = build_runtime(args)
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = bind_socket(args.host, args.port)
     except OSError as exc:
         print(f"uphunt-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -71,45 +74,42 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  demo API key: {DEMO_API_KEY}", flush=True)
     print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
     config = uvicorn.Config(create_app(runtime), log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
-    server = _quiet_exit_server_class()(config)
-    with _stop_signals_exit_cleanly(server):
-        server.run(sockets=[sock])
+    server = stop.server = QuietExitServer(config)
+    server.should_exit = stop.requested
+    server.run(sockets=[sock])
     print("uphunt-mock stopped", flush=True)
     return 0
 
 
-def _quiet_exit_server_class():  # -> type[uvicorn.Server]
-    import uvicorn
+class _StopOnSignal:
+    """Ctrl-C / SIGTERM stop the server and the command exits 0, whenever they arrive.
 
-    class QuietExitServer(uvicorn.Server):
-        """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
-        a mock stopped on purpose should exit 0, so the captured signals are dropped."""
-
-        def handle_exit(self, sig: int, frame: object) -> None:
-            super().handle_exit(sig, frame)  # type: ignore[arg-type]
-            self._captured_signals.clear()
-
-    return QuietExitServer
-
-
-@contextlib.contextmanager
-def _stop_signals_exit_cleanly(server: Any) -> Iterator[None]:
-    """Ctrl-C / SIGTERM stop the server and the command exits 0.
-
-    uvicorn re-raises the stop signal after its graceful shutdown, which would
-    kill the process with 130/143; a handler of ours that only asks the server
-    to stop absorbs that re-raise (and covers a signal arriving before uvicorn
-    installs its own handlers).
+    Installed before anything slow happens, so a signal during start-up is
+    honoured too (the server then stops as soon as it starts). uvicorn's own
+    handlers replace these while it runs; QuietExitServer keeps those from
+    re-raising the signal after the graceful shutdown (which would exit 130/143).
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, lambda _s, _f: setattr(server, "should_exit", True)) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+    def __init__(self) -> None:
+        self.server: Any = None
+        self.requested = False
+
+    def __call__(self, _sig: int, _frame: Any) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_StopOnSignal]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {sig: signal.signal(sig, self) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
