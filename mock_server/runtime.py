@@ -19,6 +19,7 @@ from .domain.ledger import CreditLedger
 from .domain.ratelimit import RateLimiter
 from .domain.simulator import Simulator
 from .journal import Journal
+from .webhooks import WebhookDispatcher, check_webhook_url
 from .world import World, freelancer_from_dict
 
 
@@ -55,6 +56,7 @@ class Runtime:
         self.reset_hooks: list[Callable[[], None]] = []
         self.sim: Simulator = self._build()
         self.rate_limiter = RateLimiter.from_settings(self.world.settings_section("rateLimits"))
+        self.webhooks = WebhookDispatcher.install(self)  # POSTs terminal events to each account's webhookUrl
 
     def _build(self) -> Simulator:
         self.clock: Clock = parse_clock(self.clock_spec)
@@ -114,9 +116,7 @@ class Runtime:
 
     def put_account(self, api_key: str, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Create or update an account; an unknown key gets the defaults of the world. Returns (view, created)."""
-        url = changes.get("webhookUrl")
-        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-            raise ValueError("webhookUrl must be an http:// or https:// URL")
+        url = check_webhook_url(changes.get("webhookUrl"))
         sim = self.sim
         account = sim.accounts.get(api_key)
         created = account is None

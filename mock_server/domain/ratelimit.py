@@ -1,38 +1,53 @@
-"""Per-key, per-endpoint request limits in fixed windows of simulated time.
+"""Per-key request limits in fixed windows of simulated time, and the legacy v1 quota.
 
-Windows are aligned to the minute and to the UTC day (decision 12 in
-docs/decisions.md). For an endpoint with two limits, a request must fit both;
-the headers describe the window with fewer requests left (ties: the shorter).
-A refused request is not counted, so retrying after ``Retry-After`` works.
+Two meters live here:
+
+* **Per-operation limits** (decision 12): for each limited operation (its
+  spec ``operationId``; aliases share it through ``x-mock-handler``) a set of
+  windows, e.g. ``{"minute": 60, "day": 1000}``. Windows are fixed and
+  aligned: a minute window starts on the minute, a day window at 00:00 UTC.
+  A request must fit every window of its operation; the headers describe the
+  window with fewer requests left (ties: the shorter one).
+* **The legacy Bearer quota** (decision 10b): retired ``up_`` keys on
+  ``/api/v1/*`` paths share one quota per account per billing period. The mock
+  has no subscriptions, so the billing period is the **calendar month in UTC**
+  (the documented rule for accounts without an active subscription).
+
+A refused request is never counted, in any window, so retrying after
+``Retry-After`` works and a 429 has no side effect.
+
+The default table is not written here: :func:`limits_from_spec` reads it from
+the spec's ``x-mock-rate-limits`` (and ``x-mock-quota`` of the ``LegacyBearer``
+scheme), so code and contract cannot disagree. This module takes the parsed
+spec as a plain dict and imports nothing from the HTTP layer.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-WINDOWS = {"minute": 60, "hour": 3600, "day": 86_400}
+# The window sizes the spec's 429 bodies can name (RateLimitError.window).
+WINDOWS: dict[str, int] = {"minute": 60, "day": 86_400}
+LEGACY_WINDOW = "billingPeriod"
 
-# The documented table (RL-new); `dataReads` is the mock's decision (60/min).
-DEFAULT_LIMITS: dict[str, list[tuple[int, str]]] = {
-    "apply": [(60, "minute"), (1000, "day")],
-    "status": [(300, "minute")],
-    "appliedJobs": [(60, "minute")],
-    "generateProposal": [(30, "minute"), (500, "day")],
-    "freelancers": [(30, "minute")],
-    "dataReads": [(60, "minute")],
-}
+Limits = dict[str, dict[str, int]]  # group (operationId) -> window -> max requests
 
 
 @dataclass(slots=True)
 class Decision:
+    """The outcome of one metering check, with everything the headers and the 429 body need."""
+
     allowed: bool
     limit: int
     remaining: int
     reset: int  # Unix seconds when the reported window rolls over
-    window: str
+    window: str  # minute | day | billingPeriod
     retry_after: int = 0  # seconds, when refused
+    used: int = 0  # legacy quota only: requests of the period, this one included
 
     def headers(self) -> dict[str, str]:
         h = {
@@ -44,70 +59,134 @@ class Decision:
             h["Retry-After"] = str(self.retry_after)
         return h
 
+    @property
+    def resets_at_iso(self) -> str:
+        """``X-RateLimit-Reset`` as ISO-8601 UTC with milliseconds (the legacy body's ``resetsAt``)."""
+        return datetime.fromtimestamp(self.reset, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def limits_from_spec(spec: Mapping[str, Any]) -> Limits:
+    """``x-mock-rate-limits`` of every operation, keyed by the operation's handler (aliases carry none)."""
+    table: Limits = {}
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "x-mock-rate-limits" not in op:
+                continue
+            group = op.get("x-mock-handler", op["operationId"])
+            table[group] = {window: int(limit) for window, limit in op["x-mock-rate-limits"].items()}
+    return table
+
+
+def legacy_quota_from_spec(spec: Mapping[str, Any]) -> int:
+    """The size of the retired v1 Bearer quota (``x-mock-quota.limit`` of the ``LegacyBearer`` scheme)."""
+    return int(spec["components"]["securitySchemes"]["LegacyBearer"]["x-mock-quota"]["limit"])
+
+
+def billing_period(now: float) -> tuple[int, int]:
+    """(start, end) in Unix seconds of the calendar month (UTC) containing ``now``."""
+    dt = datetime.fromtimestamp(now, tz=timezone.utc)
+    start = datetime(dt.year, dt.month, 1, tzinfo=timezone.utc)
+    end = datetime(dt.year + (dt.month == 12), dt.month % 12 + 1, 1, tzinfo=timezone.utc)
+    return int(start.timestamp()), int(end.timestamp())
+
 
 class RateLimiter:
     """Counts requests per (key, group, window) and decides whether one more fits."""
 
-    def __init__(self, limits: dict[str, list[tuple[int, str]]] | None = None, enabled: bool = True) -> None:
-        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
+    def __init__(self, limits: Mapping[str, Mapping[str, int]], *, enabled: bool = True, legacy_quota: int = 10_000) -> None:
+        for group, windows in limits.items():
+            unknown = set(windows) - set(WINDOWS)
+            if unknown:
+                raise ValueError(f"rate limit group {group}: unknown window(s) {sorted(unknown)}")
+        self.limits: Limits = {g: dict(w) for g, w in limits.items()}
         self.enabled = enabled
+        self.legacy_quota = legacy_quota
         self._counts: dict[tuple[str, str, str], tuple[int, int]] = {}  # -> (window start, count)
 
     @classmethod
-    def from_settings(cls, raw: dict[str, Any]) -> RateLimiter:
-        """``settings.rateLimits`` of a world: ``enabled`` and per-group lists of {limit, window}."""
-        limits = dict(DEFAULT_LIMITS)
-        for group, rules in raw.items():
-            if group == "enabled":
-                continue
-            if group not in DEFAULT_LIMITS:
-                raise ValueError(f"settings.rateLimits.{group}: unknown group; use one of {', '.join(DEFAULT_LIMITS)}")
-            parsed = []
-            for rule in rules or []:
-                if rule.get("window") not in WINDOWS or not isinstance(rule.get("limit"), int) or rule["limit"] < 0:
-                    raise ValueError(f"settings.rateLimits.{group}: each rule needs limit (int >= 0) and window (minute|hour|day)")
-                parsed.append((rule["limit"], rule["window"]))
-            limits[group] = parsed
-        return cls(limits, enabled=bool(raw.get("enabled", True)))
+    def from_settings(cls, raw: Mapping[str, Any] | None, spec: Mapping[str, Any]) -> RateLimiter:
+        """The spec's defaults with a world's ``settings.rateLimits`` laid over them.
+
+        ``raw`` may hold ``enabled`` (bool), ``legacyQuota`` (int >= 0) and, per
+        group (an operationId of the table), a mapping of window -> limit that
+        replaces those windows (``null`` removes a window). Anything else is a
+        ``ValueError`` naming the setting and what is allowed.
+        """
+        limits = limits_from_spec(spec)
+        legacy_quota = legacy_quota_from_spec(spec)
+        enabled = True
+        where = "settings.rateLimits"
+        for name, value in (raw or {}).items():
+            if name == "enabled":
+                if not isinstance(value, bool):
+                    raise ValueError(f"{where}.enabled must be true or false, got {value!r}")
+                enabled = value
+            elif name == "legacyQuota":
+                if not _is_count(value):
+                    raise ValueError(f"{where}.legacyQuota must be an integer >= 0, got {value!r}")
+                legacy_quota = value
+            elif name in limits:
+                if not isinstance(value, Mapping):
+                    raise ValueError(f"{where}.{name} must be a mapping of window to limit, e.g. {{minute: 10, day: 100}}")
+                windows = dict(limits[name])
+                for window, limit in value.items():
+                    if window not in WINDOWS:
+                        raise ValueError(f"{where}.{name}.{window}: unknown window; use one of {', '.join(WINDOWS)}")
+                    if limit is None:
+                        windows.pop(window, None)
+                    elif _is_count(limit):
+                        windows[window] = limit
+                    else:
+                        raise ValueError(f"{where}.{name}.{window} must be an integer >= 0 (or null to drop the window), got {limit!r}")
+                if not windows:
+                    raise ValueError(f"{where}.{name}: at least one window must remain (use enabled: false to switch every limit off)")
+                limits[name] = windows
+            else:
+                raise ValueError(
+                    f"{where}.{name}: unknown setting; use enabled, legacyQuota or one of {', '.join(sorted(limits))}"
+                )
+        return cls(limits, enabled=enabled, legacy_quota=legacy_quota)
 
     def check(self, key: str, group: str, now: float) -> Decision | None:
-        """Count one request if it fits every window; None when the group is unlimited."""
-        rules = self.limits.get(group)
-        if not self.enabled or not rules:
+        """Count one request of ``key`` to ``group`` if it fits every window; None when nothing meters it."""
+        windows = self.limits.get(group)
+        if not self.enabled or not windows:
             return None
         states = []
-        for limit, window in rules:
+        for window, limit in windows.items():
             size = WINDOWS[window]
             start = int(math.floor(now / size) * size)
-            slot = (key, group, window)
-            prev = self._counts.get(slot)
-            count = prev[1] if prev is not None and prev[0] == start else 0
-            states.append((limit, window, size, start, count, slot))
+            states.append((limit, window, size, start, self._count((key, group, window), start)))
         refused = [s for s in states if s[4] >= s[0]]
         if refused:
-            limit, window, size, start, _count, _slot = max(refused, key=lambda s: s[3] + s[2])
-            reset = start + size
-            return Decision(False, limit, 0, reset, window, retry_after=max(1, math.ceil(reset - now)))
-        for _limit, _window, _size, start, count, slot in states:
-            self._counts[slot] = (start, count + 1)
-        limit, window, size, start, count, _slot = min(states, key=lambda s: (s[0] - s[4] - 1, s[2]))
+            # The window that frees up last decides how long the client must wait.
+            limit, window, size, start, _count = max(refused, key=lambda s: s[3] + s[2])
+            return Decision(False, limit, 0, start + size, window, retry_after=max(1, math.ceil(start + size - now)))
+        for _limit, window, _size, start, count in states:
+            self._counts[(key, group, window)] = (start, count + 1)
+        limit, window, size, start, count = min(states, key=lambda s: (s[0] - s[4] - 1, s[2]))
         return Decision(True, limit, limit - count - 1, start + size, window)
 
-    def peek(self, key: str, group: str, now: float) -> Decision | None:
-        """The current window state without counting (for headers on responses that do not count)."""
-        rules = self.limits.get(group)
-        if not self.enabled or not rules:
+    def check_legacy(self, key: str, now: float) -> Decision | None:
+        """Count one legacy Bearer request of account ``key`` against the billing-period quota."""
+        if not self.enabled:
             return None
-        best = None
-        for limit, window in rules:
-            size = WINDOWS[window]
-            start = int(math.floor(now / size) * size)
-            prev = self._counts.get((key, group, window))
-            count = prev[1] if prev is not None and prev[0] == start else 0
-            cand = (max(0, limit - count), size, Decision(True, limit, max(0, limit - count), start + size, window))
-            if best is None or cand[:2] < best[:2]:
-                best = cand
-        return best[2] if best else None
+        start, end = billing_period(now)
+        slot = (key, "legacyBearer", LEGACY_WINDOW)
+        count = self._count(slot, start)
+        limit = self.legacy_quota
+        if count >= limit:
+            return Decision(False, limit, 0, end, LEGACY_WINDOW, retry_after=max(1, math.ceil(end - now)), used=count + 1)
+        self._counts[slot] = (start, count + 1)
+        return Decision(True, limit, limit - count - 1, end, LEGACY_WINDOW, used=count + 1)
+
+    def _count(self, slot: tuple[str, str, str], start: int) -> int:
+        prev = self._counts.get(slot)
+        return prev[1] if prev is not None and prev[0] == start else 0
 
     def reset(self) -> None:
         self._counts.clear()
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -210,11 +210,13 @@ def create_app(runtime: Runtime | None = None) -> Starlette:
         driver = _Driver(rt)
         rt.reset_hooks.append(driver.restart)
         driver.start()
+        rt.webhooks.start()  # webhook attempts queued while no event loop ran
         try:
             yield
         finally:
             rt.reset_hooks.remove(driver.restart)
             await driver.stop()
+            await rt.webhooks.aclose()  # the shared HTTP client
 
     app = Starlette(
         routes=routes,

@@ -63,5 +63,19 @@ def unauthorized(missing: bool, dialect: str) -> dict[str, Any]:
 
 
 def rate_limited(limit: int, window: str, retry_after: int, dialect: str) -> dict[str, Any]:
-    message = f"Rate limit exceeded: {limit} requests per {window}. Retry after {retry_after} s."
-    return error_body(429, message, dialect, limit=limit, window=window, retryAfter=retry_after)
+    """Per-key limit exceeded (decision 12): RateLimitError, or DataRateLimitError for data reads."""
+    context = {"limit": limit, "window": window, "retryAfter": retry_after}
+    if dialect == "data":
+        return error_body(429, f"Rate limit of {limit} requests per {window} exceeded", dialect, **context)
+    return {"error": "Rate limit exceeded", **context}
+
+
+def legacy_quota_exceeded(limit: int, used: int, resets_at: str) -> dict[str, Any]:
+    """The retired v1 Data API's quota body (LegacyQuotaExceeded), for legacy Bearer requests."""
+    return {
+        "error": "rate_limit_exceeded",
+        "message": f"Monthly limit of {limit} requests reached. Quota resets at {resets_at}.",
+        "limit": limit,
+        "used": used,
+        "resetsAt": resets_at,
+    }

@@ -14,7 +14,7 @@ from typing import Any
 from ..clock import now_ms
 from ..domain.accounts import Account
 from ..domain.errors import bad_request, not_found
-from ..domain.proposals import generate_cover_letter
+from ..domain.proposals import JobBrief, generate_cover_letter, pick_profile
 from ..domain.simulator import ApplyRequest
 from ..runtime import Runtime
 from . import render
@@ -85,18 +85,27 @@ def generate_proposal(ctx: Ctx) -> Result:
         job = sim.catalogue.resolve(job_ref)
         if job is None:
             raise not_found(f"Job not found: {job_ref!r}. Verify the jobId is correct and the job has been scraped.")
-        title, description, skills, job_id = job.title, job.description, job.skills, job.ciphertext
+        job_id = job.ciphertext
+        brief = JobBrief(
+            title=job.title,
+            description=job.description,
+            skills=tuple(job.skills),
+            job_type=job.type,
+            budget=job.budget,
+            hourly_min=job.hourly_min,
+            hourly_max=job.hourly_max,
+            duration=job.duration,
+        )
     elif body.get("jobTitle") and body.get("jobDescription"):
-        title, description, skills, job_id = body["jobTitle"], body["jobDescription"], [], None
+        job_id, brief = None, JobBrief(title=body["jobTitle"], description=body["jobDescription"])
     else:
         raise bad_request("Provide jobId, or both jobTitle and jobDescription")
-    chosen = sim.agency_of(ctx.account).default_profile()
-    signature = chosen[0].name if chosen else "Your agency"
-    text = generate_cover_letter(title, description, skills, effort, signature)
+    agency = sim.agency_of(ctx.account)
+    text = generate_cover_letter(brief, effort, pick_profile(agency, brief))
     return 200, {
         "proposal": text,
         "jobId": job_id,
-        "jobTitle": title,
+        "jobTitle": brief.title,
         "reasoningEffort": effort,
         "wordCount": len(text.split()),
         "model": "uphunt-mock-template",
@@ -126,6 +135,9 @@ def get_client_jobs(ctx: Ctx) -> Result:
     return 200, render.client_jobs(company, sim.catalogue, sim.clock.now())
 
 
+# Keyed by handler name = the canonical operationId; aliases reach a handler through
+# `x-mock-handler`. The same name is the operation's rate-limit group (its bucket and its
+# key in `settings.rateLimits`), so an alias shares the bucket of the operation it forwards to.
 HANDLERS: dict[str, Callable[[Ctx], Result]] = {
     "applyToJob": apply_to_job,
     "getApplicationStatus": get_application_status,
@@ -134,15 +146,4 @@ HANDLERS: dict[str, Callable[[Ctx], Result]] = {
     "listFreelancers": list_freelancers,
     "getJobByCiphertext": get_job_by_ciphertext,
     "getClientJobs": get_client_jobs,
-}
-
-# Rate-limit group of each handler (aliases share their handler's bucket).
-RATE_GROUPS = {
-    "applyToJob": "apply",
-    "getApplicationStatus": "status",
-    "listAppliedJobs": "appliedJobs",
-    "generateProposal": "generateProposal",
-    "listFreelancers": "freelancers",
-    "getJobByCiphertext": "dataReads",
-    "getClientJobs": "dataReads",
 }
