@@ -6,7 +6,7 @@ is the same API the pytest plugin uses in-process.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..runtime import Runtime
@@ -31,11 +31,23 @@ def get_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     return 200, rt.clock_info()
 
 
-def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+# Real seconds POST /_mock/clock/advance waits for webhook attempts that fell due (each is bounded by timeoutSeconds).
+ADVANCE_WEBHOOK_WAIT = 60.0
+
+
+async def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     try:
-        return 200, rt.advance(float(body["seconds"]))
+        result = rt.advance(float(body["seconds"]))
     except ValueError as exc:
         raise RequestInvalid(422, str(exc)) from None
+    # Return only after the webhook attempts that fell due have completed (and their overdue retries ran).
+    result["eventsRun"] += await rt.webhooks.drain(ADVANCE_WEBHOOK_WAIT)
+    return 200, result
+
+
+def list_webhook_deliveries(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    hooks = rt.webhooks
+    return 200, {"deliveries": hooks.deliveries(), "dropped": hooks.dropped, "capacity": hooks.capacity}
 
 
 def get_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -69,7 +81,7 @@ def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRes
     return 200, {"requests": [], "dropped": 0, "capacity": rt.journal.capacity}
 
 
-CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult]] = {
+CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
     "getState": get_state,
@@ -79,4 +91,5 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "putAccount": put_account,
     "listRequests": list_requests,
     "clearRequests": clear_requests,
+    "listWebhookDeliveries": list_webhook_deliveries,
 }
