@@ -57,6 +57,9 @@ class Runtime:
         self.sim: Simulator = self._build()
         self.rate_limiter = RateLimiter.from_settings(self.world.settings_section("rateLimits"))
         self.webhooks = WebhookDispatcher.install(self)  # POSTs terminal events to each account's webhookUrl
+        from .scenarios import ScenarioEngine  # scripted failures: load / load_file / clear / list
+
+        self.scenarios = ScenarioEngine(self)
 
     def _build(self) -> Simulator:
         self.clock: Clock = parse_clock(self.clock_spec)

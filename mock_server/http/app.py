@@ -163,7 +163,8 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
             raw = await read_body(request)
             params = convert_params(op, request.query_params, request.path_params)
             check_params(op, params)
-            body = parse_body(op, raw)
+            # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
+            body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
             result = handler(rt, params, body)
             if asyncio.iscoroutine(result):
                 result = await result

@@ -81,6 +81,26 @@ def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRes
     return 200, {"requests": [], "dropped": 0, "capacity": rt.journal.capacity}
 
 
+def list_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, {"scenarios": rt.scenarios.list()}
+
+
+def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    """The body arrives as text (x-mock-raw-body): YAML or JSON, validated with line numbers."""
+    from ..yaml_source import SourceError
+
+    try:
+        rt.scenarios.load(body or "", "request")
+    except SourceError as exc:
+        return 400, {"error": f"Invalid scenario: {exc}", "file": None, "line": exc.line, "reason": exc.reason}
+    return 201, {"scenarios": rt.scenarios.list()}
+
+
+def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    rt.scenarios.clear()
+    return 200, {"scenarios": []}
+
+
 CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
@@ -92,4 +112,7 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "listRequests": list_requests,
     "clearRequests": clear_requests,
     "listWebhookDeliveries": list_webhook_deliveries,
+    "listScenarios": list_scenarios,
+    "loadScenarios": load_scenarios,
+    "clearScenarios": clear_scenarios,
 }
