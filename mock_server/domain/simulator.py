@@ -279,7 +279,9 @@ class Simulator:
         else:
             if status == LOGGED_OUT:
                 agency = self.agencies[app.agency_id]
-                if not agency.is_logged_out(now):
+                # A session broken "until noticed" (world `loggedOut: true`, logged_out_until = inf) or not
+                # broken at all (a forced outcome): UpHunt notices now and reconnects after reconnectSeconds.
+                if not agency.is_logged_out(now) or agency.logged_out_until == float("inf"):
                     agency.logged_out_until = now + self.settings.reconnect_seconds
             if account is not None:
                 account.ledger.release()
