@@ -66,6 +66,20 @@ def check_webhook_url(url: Any) -> str | None:
     return url
 
 
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a connection error, e.g. "connection refused" rather than httpx's summary."""
+    reason = str(exc) or type(exc).__name__
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, OSError) and cause.strerror:
+            reason = cause.strerror
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return reason
+
+
 @dataclass(slots=True)
 class WebhookSettings:
     """The world's ``settings.webhooks`` (docs/decisions.md #13 gives the defaults)."""
@@ -352,7 +366,7 @@ class WebhookDispatcher:
         except (asyncio.TimeoutError, httpx.TimeoutException):
             error = f"timeout after {timeout:g} s"
         except httpx.ConnectError as exc:
-            error = f"connection failed: {exc}" if str(exc) else "connection failed"
+            error = f"connection failed: {_root_cause(exc)}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         latency_ms = (time.perf_counter() - started) * 1000
