@@ -117,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"uphunt-mock {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
+    from . import check  # `uphunt-mock check` (schemathesis is imported only when it runs)
+
+    EXTRA_COMMANDS.setdefault("check", (check.configure_parser, check.main))
     for name, (configure, _run) in EXTRA_COMMANDS.items():
         configure(sub.add_parser(name))
     args = parser.parse_args(argv)
