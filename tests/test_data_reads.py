@@ -219,3 +219,44 @@ def test_unknown_company_is_404_in_the_data_dialect(world: tuple[Runtime, TestCl
     assert r.status_code == 404
     assert r.json() == {"error": "not_found", "message": f"No archived jobs match companyId {company}"}
     assert "X-RateLimit-Limit" not in r.headers  # limits are off in this world
+
+
+# ------------------------------------------------------------------ the official SDK, over a real socket
+
+
+def test_official_sdk_reads_realistic_data_from_the_default_world() -> None:
+    from uphunt import UpHunt, UpHuntError
+
+    from tests.conftest import live_server
+
+    rt = Runtime(clock="manual")
+    with live_server(rt) as base_url, UpHunt(api_key="sk_uphunt_demo_key", base_url=base_url, timeout=10) as sdk:
+        job = sdk.get_job("~022053140178050136031")
+        info = job["jobDetailsResponse"]["data"]["jobPubDetails"]["opening"]["job"]["info"]
+        assert info["title"] == "Senior Python developer for a FastAPI backend" and info["type"] == "HOURLY"
+        company_id = job["jobDetailsResponse"]["data"]["jobPubDetails"]["buyer"]["company"]["companyId"]
+        assert company_id == NORTHWIND
+
+        client_jobs = sdk.get_client_jobs(company_id)
+        assert "~022053140178050136031" in [o["ciphertext"] for o in client_jobs["openJobs"]]
+        assert client_jobs["buyer"]["company"]["name"] == "Northwind Labs"
+        assert not schema_errors("ClientJobs", client_jobs) and not schema_errors("ArchivedJob", job)
+
+        team = sdk.freelancers()
+        profile_id = next(p["id"] for f in team["freelancers"] for p in f["profiles"] if p["name"] == "Python Backend & APIs")
+
+        gen = sdk.generate_proposal(job_id="~022053140178050136031", reasoning_effort="high")
+        assert gen["reasoningEffort"] == "high" and "FastAPI" in gen["proposal"] and gen["wordCount"] > 100
+
+        queued = sdk.apply(job_id="~022053140178050136031", cover_letter=gen["proposal"], profile_id=profile_id)
+        page = sdk.applied_jobs(limit=10)
+        assert page["total"] == 2 and page["hasMore"] is False
+        newest = page["jobs"][0]
+        assert (newest["queueId"], newest["profileId"], newest["coverLetter"]) == (queued["queueId"], profile_id, gen["proposal"])
+        assert page["jobs"][1]["queueId"] == "queue_abc123"  # the docs' example application
+        assert sdk.applied_jobs(status="applied")["total"] == 1
+        assert not schema_errors("AppliedJobsPage", page)
+
+        with pytest.raises(UpHuntError) as err:
+            sdk.get_job("~020000000000000000000")
+        assert err.value.status_code == 404 and str(err.value) == "not_found"
