@@ -1,0 +1,1 @@
+"""`uphunt-mock serve` as a subprocess (issue 2). Being written."""

@@ -1,0 +1,1 @@
+"""The default world and world files (issue 2). Being written."""
