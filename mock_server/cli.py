@@ -73,6 +73,8 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     print(f"uphunt-mock {__version__} serving the UpHunt API at http://{host}:{port}", flush=True)
     print(f"  demo API key: {DEMO_API_KEY}", flush=True)
     print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
+    for loaded in runtime.scenarios.list():
+        print(f"  scenario: {loaded['name']} ({loaded['source']}, {len(loaded['rules'])} rule(s))", flush=True)
     config = uvicorn.Config(create_app(runtime), log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
     server = stop.server = QuietExitServer(config)
     server.should_exit = stop.requested
