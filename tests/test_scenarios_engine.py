@@ -245,7 +245,7 @@ def test_outcome_forced_once_then_natural(runtime: Runtime, client: TestClient) 
 
 def test_account_change_uses_put_account(runtime: Runtime, client: TestClient) -> None:
     load(runtime, {"match": {"operationId": "listFreelancers"}, "account": {"credits": 3, "connects": 7}},
-         {"on": "start", "account": {"apiKey": "sk_new_from_scenario", "credits": 5}})
+         {"trigger": "start", "account": {"apiKey": "sk_new_from_scenario", "credits": 5}})
     assert client.get("/api/auto-apply-v2/freelancers", headers=DEMO).status_code == 200
     view = client.get(f"/_mock/accounts/{DEMO_KEY}").json()
     assert (view["credits"]["available"], view["connects"]) == (3, 7)
@@ -256,7 +256,7 @@ def test_account_change_uses_put_account(runtime: Runtime, client: TestClient) -
 
 
 def test_close_job_after_n_seconds_on_the_scheduler(runtime: Runtime, client: TestClient) -> None:
-    load(runtime, {"on": "start", "closeJob": {"jobId": JOB_C, "afterSeconds": 60}})
+    load(runtime, {"trigger": "start", "closeJob": {"jobId": JOB_C, "afterSeconds": 60}})
     job = runtime.sim.catalogue.resolve(JOB_C)
     assert job is not None and job.closed_at is None
     client.post("/_mock/clock/advance", json={"seconds": 60})

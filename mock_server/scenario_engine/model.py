@@ -59,7 +59,7 @@ class Rule:
         return {
             "id": self.id,
             "name": self.name,
-            "on": self.trigger,
+            "trigger": self.trigger,
             "hits": self.hits,
             "remaining": remaining,
             "state": state,

@@ -48,8 +48,8 @@ def schema_validator() -> jsonschema.Draft202012Validator:
 
 
 def infer_trigger(rule: dict[str, Any]) -> str:
-    if "on" in rule:
-        return rule["on"]
+    if "trigger" in rule:
+        return rule["trigger"]
     if "outcome" in rule:
         return "outcome"
     if "webhook" in rule:
