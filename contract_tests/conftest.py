@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,7 @@ def mock_process(*extra: str, world: dict[str, Any] | None = None, argv: list[st
         if not first.wait(START_TIMEOUT) or not output or "http://" not in output[0]:
             raise RuntimeError(f"mock did not start: {' | '.join(output) or 'no output'} (cmd: {' '.join(cmd)})")
         base_url = output[0][output[0].index("http://") :].strip()
+        _wait_ready(base_url, proc, output)
         yield MockProcess(base_url, proc, output)
     finally:
         proc.terminate()
@@ -115,6 +117,20 @@ def mock_process(*extra: str, world: dict[str, Any] | None = None, argv: list[st
             proc.wait(timeout=5)
         if tmp is not None:
             os.unlink(tmp.name)
+
+
+def _wait_ready(base_url: str, proc: subprocess.Popen[str], output: list[str]) -> None:
+    """The banner is printed before uvicorn accepts connections: poll /_mock/health (bounded)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base_url}/_mock/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError(f"mock at {base_url} never became ready: {' | '.join(output)}")
 
 
 # ── the live target ──────────────────────────────────────────────────────────

@@ -30,7 +30,7 @@ def make_app(overlay: dict | None = None):
 
 
 APP = make_app()
-schema = contract_schema(app=APP, max_examples=examples(8))
+schema = contract_schema(app=APP, max_examples=examples(5))
 
 
 def test_served_spec_is_the_contract() -> None:
@@ -56,7 +56,7 @@ class ApplyThenStatus(schema.as_state_machine()):  # type: ignore[misc]
 
 
 ApplyThenStatus.TestCase.settings = settings(
-    max_examples=examples(8), stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)
+    max_examples=examples(5), stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)
 )
 TestApplyThenStatus = ApplyThenStatus.TestCase
 

@@ -179,6 +179,8 @@ def contract_schema(
     )
     schema.config.checks.update(included_check_names=ALL_CHECKS)
     schema.config.checks.positive_data_acceptance.expected_statuses = list(POSITIVE_ACCEPTED)
+    # The spec's only link starts at applyToJob: without it there is nothing stateful to run.
+    schema.config.phases.stateful.enabled = allow_apply
     operations = READ_ONLY_OPERATIONS + (SPENDING_OPERATIONS if allow_apply else ())
     return schema.include(operation_id=list(operations))
 
@@ -350,8 +352,12 @@ def run_check(
     allow_apply: bool = False,
     max_examples: int = DEFAULT_EXAMPLES,
     progress: Callable[[str], None] | None = None,
+    operation_ids: Iterable[str] | None = None,
 ) -> Report:
-    """Run every phase of schemathesis (examples, coverage, fuzzing, stateful links) and collect drift."""
+    """Run every phase of schemathesis (examples, coverage, fuzzing, stateful links) and collect drift.
+
+    ``operation_ids`` narrows the run (the live pytest suite runs one operation per test).
+    """
     from schemathesis import engine
     from schemathesis.engine import events
 
@@ -359,6 +365,8 @@ def run_check(
     schema = contract_schema(
         base_url=base_url, app=app, api_key=api_key, max_examples=max_examples, allow_apply=allow_apply
     )
+    if operation_ids is not None:
+        schema = schema.include(operation_id=list(operation_ids))
     schema.config.update(continue_on_failure=True)
     report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply)
     for result in schema.get_all_operations():
@@ -413,6 +421,9 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run applyToJob and generateProposal (SPENDS credits and SENDS proposals on a real account)",
     )
+    p.add_argument(
+        "--operation", action="append", default=None, metavar="OPERATION_ID", help="only this operationId (repeatable)"
+    )
     p.add_argument("--examples", type=int, default=None, help=f"generated examples per operation (default {DEFAULT_EXAMPLES}; $UPHUNT_CONTRACT_EXAMPLES)")
 
 
@@ -452,7 +463,14 @@ def main(args: argparse.Namespace) -> int:
         print("uphunt-mock check needs schemathesis: pip install 'uphunt-mock[test]'", file=sys.stderr)
         return 2
     progress = _Progress(out)
-    report = run_check(args.base_url, api_key=api_key, allow_apply=args.allow_apply, max_examples=examples, progress=progress)
+    report = run_check(
+        args.base_url,
+        api_key=api_key,
+        allow_apply=args.allow_apply,
+        max_examples=examples,
+        progress=progress,
+        operation_ids=args.operation,
+    )
     progress.done()
     out.write(report.render() + "\n")
     if report.drifts:
