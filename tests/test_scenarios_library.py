@@ -159,7 +159,7 @@ def _slow(rt: Runtime, c: TestClient) -> None:
     assert all(200 <= d <= 420 + 90 for d in durations)  # submission 200-420 s, plus pickup and agency pacing
     advance(c, 300)  # the 5-minute polling cut-off
     states = [status_of(c, j)["applicationStatus"] for j in jobs]
-    assert 2 <= states.count("processing") <= 10  # a good share is still running at 5 minutes
+    assert 4 <= states.count("processing") <= 10  # a good share is still running at 5 minutes (8 of 12 today)
     advance(c, 600)
     assert {status_of(c, j)["applicationStatus"] for j in jobs} == {"applied"}
 
