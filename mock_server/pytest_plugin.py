@@ -1,0 +1,139 @@
+"""pytest plugin (entry point ``pytest11``): a running UpHunt mock as a fixture.
+
+    def test_apply(uphunt_mock):
+        res = httpx.post(uphunt_mock.base_url + "/api/auto-apply-v2/apply",
+                         headers=uphunt_mock.headers, json={"jobId": "~022053140178050136031", "coverLetter": "Hi"})
+        assert res.status_code == 200
+        uphunt_mock.settle()
+        assert uphunt_mock.account()["credits"]["spent"] == 1
+
+Fixtures:
+
+* ``uphunt_mock`` (function scope): a handle (:class:`mock_server.testing.UpHuntMock`) on a
+  mock with a fresh default world on the manual clock. It reuses the session's server,
+  reset before the test, unless the ``uphunt_mock`` marker asks for another world or clock,
+  in which case the test gets a server of its own, stopped after it.
+* ``uphunt_mock_session`` (session scope): the shared server; it is not reset between the
+  tests that use it directly.
+
+Marker: ``@pytest.mark.uphunt_mock(world="world.yaml", scenarios=["scenarios/x.yaml", {...}],
+clock="manual", api_key="...")``. Options: ``--uphunt-mock-world``, ``--uphunt-mock-scenario``
+(repeatable), ``--uphunt-mock-clock``.
+
+Under pytest-xdist every worker is its own process, so each gets its own server on its own
+free port; nothing is shared. Heavy imports (uvicorn, the app) happen only when a fixture is
+first used, so merely having the plugin installed costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .testing import MockServer, UpHuntMock
+
+_MARKER = "uphunt_mock"
+_MARKER_KEYS = {"world", "scenarios", "clock", "api_key", "seed"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("uphunt-mock", "UpHunt mock server (uphunt_mock fixture)")
+    group.addoption("--uphunt-mock-world", metavar="WORLD.yaml", default=None,
+                    help="world file for the uphunt_mock fixtures (default: the built-in demo world)")
+    group.addoption("--uphunt-mock-scenario", metavar="FILE", action="append", default=[],
+                    help="scenario file loaded into every uphunt_mock fixture (repeatable)")
+    group.addoption("--uphunt-mock-clock", metavar="CLOCK", default="manual",
+                    help="clock of the uphunt_mock fixtures: manual (default), real or scale=F")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "uphunt_mock(world=None, scenarios=(), clock=None, api_key=None, seed=None): "
+        "configure the uphunt_mock fixture for this test (a world or clock other than the session's "
+        "starts a dedicated server)",
+    )
+
+
+def _options(config: pytest.Config) -> dict[str, Any]:
+    return {
+        "world": config.getoption("--uphunt-mock-world"),
+        "scenarios": list(config.getoption("--uphunt-mock-scenario")),
+        "clock": config.getoption("--uphunt-mock-clock"),
+    }
+
+
+def _start(world: Any, clock: str, seed: int | None = None) -> MockServer:
+    from .testing import MockServer
+
+    return MockServer(world=world, clock=clock, seed=seed).start()
+
+
+@pytest.fixture(scope="session")
+def uphunt_mock_session(pytestconfig: pytest.Config) -> Iterator[UpHuntMock]:
+    """One mock server for the whole session (per xdist worker), configured by the command-line options."""
+    opts = _options(pytestconfig)
+    server = _start(opts["world"], opts["clock"])
+    handle = server.handle()
+    handle.default_scenarios = list(opts["scenarios"])
+    try:
+        for scenario in handle.default_scenarios:
+            handle.load_scenario(scenario)
+        yield handle
+    finally:
+        handle.close()
+        server.stop()
+
+
+@pytest.fixture
+def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[UpHuntMock]:
+    """A mock in a known state for this test: fresh default world (or the marker's), manual clock."""
+    from .testing import UpHuntMock as Handle
+    from .world import DEMO_API_KEY
+
+    marker = request.node.get_closest_marker(_MARKER)
+    if marker and marker.args:
+        raise pytest.UsageError(f"@pytest.mark.{_MARKER} takes keyword arguments only ({', '.join(sorted(_MARKER_KEYS))})")
+    conf: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    unknown = set(conf) - _MARKER_KEYS
+    if unknown:
+        raise pytest.UsageError(f"@pytest.mark.{_MARKER}: unknown argument(s) {sorted(unknown)}")
+    opts = _options(pytestconfig)
+    here = Path(request.node.path).parent
+    scenarios = list(opts["scenarios"]) + [_relative(s, here) for s in conf.get("scenarios") or ()]
+    api_key = conf.get("api_key") or DEMO_API_KEY
+    world = _relative(conf["world"], here) if conf.get("world") else opts["world"]
+    clock = conf.get("clock") or opts["clock"]
+    if world == opts["world"] and clock == opts["clock"] and conf.get("seed") is None:
+        shared: UpHuntMock = request.getfixturevalue("uphunt_mock_session")
+        handle = Handle(shared.base_url, api_key=api_key, server=shared.server)
+        handle.default_scenarios = scenarios
+        try:
+            handle.reset()
+            yield handle
+        finally:
+            handle.close()
+        return
+    server = _start(world, clock, conf.get("seed"))  # this test needs a world or clock of its own
+    handle = server.handle(api_key)
+    handle.default_scenarios = scenarios
+    try:
+        for scenario in scenarios:
+            handle.load_scenario(scenario)
+        yield handle
+    finally:
+        handle.close()
+        server.stop()
+
+
+def _relative(item: Any, here: Path) -> Any:
+    """A file path relative to the test's directory when it does not exist relative to the working directory."""
+    if isinstance(item, (str, Path)) and "\n" not in str(item) and str(item).endswith((".yaml", ".yml", ".json")):
+        path = Path(item)
+        if not path.exists() and (here / path).exists():
+            return here / path
+    return item
