@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -152,6 +153,7 @@ def contract_schema(
     max_examples: int = DEFAULT_EXAMPLES,
     allow_apply: bool = True,
     deterministic: bool = True,
+    operation_ids: Iterable[str] | None = None,
 ) -> Any:
     """The spec loaded into schemathesis with the project's contract configuration.
 
@@ -182,6 +184,13 @@ def contract_schema(
     # The spec's only link starts at applyToJob: without it there is nothing stateful to run.
     schema.config.phases.stateful.enabled = allow_apply
     operations = READ_ONLY_OPERATIONS + (SPENDING_OPERATIONS if allow_apply else ())
+    if operation_ids is not None:
+        wanted = set(operation_ids)
+        unknown = wanted - set(READ_ONLY_OPERATIONS + SPENDING_OPERATIONS)
+        if unknown:
+            raise ValueError(f"unknown operationId(s): {', '.join(sorted(unknown))}")
+        operations = tuple(op for op in operations if op in wanted)
+        schema.config.phases.stateful.enabled = allow_apply and "applyToJob" in wanted
     return schema.include(operation_id=list(operations))
 
 
@@ -236,12 +245,13 @@ def drift_from_failure(failure: Any, check: str, status: int | None = None, repr
         where = _json_path(failure.instance_path)
         keyword = failure.schema_path[-1] if failure.schema_path else None
         raw = getattr(failure, "_raw_message", "") or ""
-        if keyword == "required" and "'" in raw:
-            missing = raw.split("'")[1]
+        quoted = re.search(r"""["']([^"']+)["']""", raw)
+        if keyword == "required" and quoted:
+            missing = quoted.group(1)
             field_name = f"{where}.{missing}" if where else missing
             detail = f"missing: the spec requires `{field_name}` in this response"
-        elif keyword == "additionalProperties" and "'" in raw:
-            extra = raw.split("'")[1]
+        elif keyword == "additionalProperties" and quoted:
+            extra = quoted.group(1)
             field_name = f"{where}.{extra}" if where else extra
             detail = f"unexpected: `{field_name}` is not in the spec"
         else:
@@ -363,10 +373,13 @@ def run_check(
 
     started = time.monotonic()
     schema = contract_schema(
-        base_url=base_url, app=app, api_key=api_key, max_examples=max_examples, allow_apply=allow_apply
+        base_url=base_url,
+        app=app,
+        api_key=api_key,
+        max_examples=max_examples,
+        allow_apply=allow_apply,
+        operation_ids=operation_ids,
     )
-    if operation_ids is not None:
-        schema = schema.include(operation_id=list(operation_ids))
     schema.config.update(continue_on_failure=True)
     report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply)
     for result in schema.get_all_operations():
