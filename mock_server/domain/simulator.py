@@ -313,8 +313,14 @@ class Simulator:
         self._seq += 1
         app.seq = self._seq
         self.applications[app.queue_id] = app
-        self._by_account.setdefault(account.api_key, []).append(app)
-        self._latest[(account.api_key, job.id)] = app
+        # World files list these in any order: keep the account's list in creation order (listings are
+        # newest first) and "latest for the job" the newest one, not the last one in the file.
+        apps = self._by_account.setdefault(account.api_key, [])
+        apps.append(app)
+        apps.sort(key=lambda a: (a.created_at, a.seq))
+        latest = self._latest.get((account.api_key, job.id))
+        if latest is None or (latest.created_at, latest.seq) < (app.created_at, app.seq):
+            self._latest[(account.api_key, job.id)] = app
 
     # ── reads ───────────────────────────────────────────────────────────
 
