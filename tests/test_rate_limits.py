@@ -338,3 +338,17 @@ def test_bad_setting_types_are_reported_with_the_line(tmp_path: Path) -> None:
         RateLimiter.from_settings({"applyToJob": {"hour": 5}}, load_spec("uphunt.yaml"))
     with pytest.raises(ValueError, match=r"settings.rateLimits.legacyQuota must be an integer >= 0, got -1"):
         RateLimiter.from_settings({"legacyQuota": -1}, load_spec("uphunt.yaml"))
+
+
+def test_peek_reports_without_counting(limited: tuple[Runtime, TestClient]) -> None:
+    rt, client = limited
+    limiter = rt.rate_limiter
+    assert limiter.peek(DEMO_KEY, "applyToJob", T0) == limiter.peek(None, "applyToJob", T0)
+    before = limiter.peek(DEMO_KEY, "applyToJob", T0)
+    assert before is not None and (before.limit, before.remaining, before.reset, before.window) == (2, 2, T0 + 60, "minute")
+    apply(client, FRESH_JOBS[0])
+    apply(client, FRESH_JOBS[1])
+    after = limiter.peek(DEMO_KEY, "applyToJob", T0)
+    assert after is not None and (after.limit, after.remaining, after.window) == (2, 0, "minute")
+    assert limiter.peek(DEMO_KEY, "applyToJob", T0 + 60).window == "day"  # 1 left of 3 per day vs 2 of 2 per minute
+    assert limiter.peek(DEMO_KEY, "noSuchGroup", T0) is None

@@ -167,6 +167,21 @@ class RateLimiter:
         limit, window, size, start, count = min(states, key=lambda s: (s[0] - s[4] - 1, s[2]))
         return Decision(True, limit, limit - count - 1, start + size, window)
 
+    def peek(self, key: str | None, group: str, now: float) -> Decision | None:
+        """The window the headers would describe for ``key`` now, without counting (for injected responses)."""
+        windows = self.limits.get(group)
+        if not self.enabled or not windows:
+            return None
+        best: tuple[int, int, Decision] | None = None
+        for window, limit in windows.items():
+            size = WINDOWS[window]
+            start = int(math.floor(now / size) * size)
+            left = max(0, limit - (self._count((key, group, window), start) if key else 0))
+            candidate = (left, size, Decision(True, limit, left, start + size, window))
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+        return best[2] if best else None
+
     def check_legacy(self, key: str, now: float) -> Decision | None:
         """Count one legacy Bearer request of account ``key`` against the billing-period quota."""
         if not self.enabled:
