@@ -258,24 +258,11 @@ class ScenarioEngine:
         return actions.json_response(status, body, headers)
 
     def _rate_window(self, key: str | None, group: str, now: float) -> tuple[int, int, int, str] | None:
-        """(limit, remaining, reset, window) of the tightest window of ``group`` for ``key``, without counting."""
-        from ..domain.ratelimit import WINDOWS
-
-        limiter = self.rt.rate_limiter
-        windows = limiter.limits.get(group) if limiter.enabled else None
-        if not windows:
+        """(limit, remaining, reset, window) the X-RateLimit-* headers describe for ``key`` now, without counting."""
+        decision = self.rt.rate_limiter.peek(key, group, now)
+        if decision is None:
             return None
-        count_of = getattr(limiter, "_count", None)
-        best: tuple[int, int, int, int, str] | None = None
-        for name, limit in windows.items():
-            size = WINDOWS[name]
-            start = int(math.floor(now / size) * size)
-            used = count_of((key, group, name), start) if (key and count_of) else 0
-            candidate = (max(0, limit - used), size, limit, start + size, name)
-            if best is None or candidate[:2] < best[:2]:
-                best = candidate
-        assert best is not None
-        return best[2], best[0], best[3], best[4]
+        return decision.limit, decision.remaining, decision.reset, decision.window
 
     # ── outcome rules ───────────────────────────────────────────────────
 
