@@ -58,13 +58,17 @@ def default_world_data() -> dict[str, Any]:
 
 def parse_world_text(text: str, source: str) -> dict[str, Any]:
     """Load and validate a world document; errors name ``source`` and the line."""
+    return _parse_located(text, source).data
+
+
+def _parse_located(text: str, source: str) -> yaml_source.Located:
     located = yaml_source.load(text, source)
     if located.data is None:
         located.data = {}
     if not isinstance(located.data, dict):
         raise yaml_source.SourceError(source, 1, "a world file must be a mapping")
     yaml_source.validate(located, _schema_validator())
-    return located.data
+    return located
 
 
 class World:
@@ -85,10 +89,11 @@ class World:
             text = path.read_text()
         except OSError as exc:
             raise yaml_source.SourceError(str(path), None, f"cannot read world file: {exc.strerror}") from None
-        overlay = parse_world_text(text, str(path))
+        located = _parse_located(text, str(path))
+        overlay = located.data
         base = {} if overlay.get("default") is False else default_world_data()
         merged = merge_worlds(base, overlay)
-        _check_references(merged, str(path))
+        _check_references(merged, located)
         return cls(merged, seed if seed is not None else int(overlay.get("seed", 0)))
 
     def settings_section(self, name: str) -> dict[str, Any]:
@@ -154,20 +159,27 @@ def merge_worlds(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _check_references(data: dict[str, Any], source: str) -> None:
+def _check_references(data: dict[str, Any], located: yaml_source.Located) -> None:
+    """Cross-references the schema cannot check; errors point at the overlay's line (FILE:LINE: reason)."""
+
+    def error(section: str, id_key: str, item: dict[str, Any], field: str, reason: str) -> yaml_source.SourceError:
+        items = located.data.get(section) or []
+        index = next((i for i, x in enumerate(items) if isinstance(x, dict) and x.get(id_key) == item[id_key]), None)
+        line = located.line_of((section, index, field)) if index is not None else None
+        return yaml_source.SourceError(located.source, line, reason)
+
     agencies = {a["id"] for a in data.get("agencies", [])}
     for account in data.get("accounts", []):
         if account["agencyId"] not in agencies:
-            raise yaml_source.SourceError(
-                source, None, f"account {account['apiKey']!r} names unknown agency {account['agencyId']!r}"
-            )
+            reason = f"account {account['apiKey']!r} names unknown agency {account['agencyId']!r}"
+            raise error("accounts", "apiKey", account, "agencyId", reason)
     keys = {a["apiKey"] for a in data.get("accounts", [])}
     ciphers = {c for j in data.get("jobs", []) for c in [j["ciphertext"], *j.get("aliases", [])]}
     for app in data.get("applications", []):
         if app["apiKey"] not in keys:
-            raise yaml_source.SourceError(source, None, f"application {app['queueId']!r} names unknown apiKey")
+            raise error("applications", "queueId", app, "apiKey", f"application {app['queueId']!r} names unknown apiKey")
         if app["jobId"] not in ciphers:
-            raise yaml_source.SourceError(source, None, f"application {app['queueId']!r} names unknown job")
+            raise error("applications", "queueId", app, "jobId", f"application {app['queueId']!r} names unknown job")
 
 
 def _settings(raw: dict[str, Any]) -> Settings:

@@ -7,6 +7,8 @@ from conftest import APPLIED_JOBS, APPLY, DEMO, DEMO_KEY, STATUS, AsgiClient, wo
 
 from mock_server.http.app import create_app
 from mock_server.runtime import Runtime
+from mock_server.world import World
+from mock_server.yaml_source import SourceError
 
 JOB = "~022053140178050136031"
 
@@ -100,3 +102,26 @@ def test_outcome_order_puts_logged_out_after_closed_eligibility_and_connects(job
     client.post("/_mock/clock/advance", json_body={"seconds": 600})
     status = client.get(STATUS, params={"queueId": queued.json()["queueId"]}, headers={"x-api-key": key}).json()
     assert status["applicationStatus"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("seed: 3\naccounts:\n  - apiKey: k\n    agencyId: nowhere\n", ":4: account 'k' names unknown agency 'nowhere'"),
+        (
+            "applications:\n  - queueId: q1\n    apiKey: nobody\n    jobId: '~01abc'\n    status: applied\n",
+            ":3: application 'q1' names unknown apiKey",
+        ),
+        (
+            "applications:\n  - queueId: q1\n    apiKey: sk_uphunt_demo_key\n    jobId: '~02nope'\n    status: applied\n",
+            ":4: application 'q1' names unknown job",
+        ),
+    ],
+)
+def test_world_reference_errors_name_the_line(tmp_path, text: str, expected: str) -> None:
+    """Cross-reference errors used to name the file only (no line)."""
+    path = tmp_path / "world.yaml"
+    path.write_text(text)
+    with pytest.raises(SourceError) as info:
+        World.from_file(path)
+    assert str(info.value) == f"{path}{expected}"
