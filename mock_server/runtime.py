@@ -55,7 +55,9 @@ class Runtime:
         self.request_hooks: list[RequestHook] = []
         self.reset_hooks: list[Callable[[], None]] = []
         self.sim: Simulator = self._build()
-        self.rate_limiter = RateLimiter.from_settings(self.world.settings_section("rateLimits"))
+        from .http.spec import load_spec  # the spec's x-mock-rate-limits are the default limits
+
+        self.rate_limiter = RateLimiter.from_settings(self.world.settings_section("rateLimits"), load_spec("uphunt.yaml"))
         self.webhooks = WebhookDispatcher.install(self)  # POSTs terminal events to each account's webhookUrl
         from .scenarios import ScenarioEngine  # scripted failures: load / load_file / clear / list
 

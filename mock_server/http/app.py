@@ -36,7 +36,7 @@ from ..runtime import RequestInfo, Runtime
 from . import errors
 from .control import CONTROL_HANDLERS
 from .docs_page import render_docs
-from .handlers import HANDLERS, RATE_GROUPS, Ctx
+from .handlers import HANDLERS, Ctx
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, loads_strict, parse_body
 
@@ -80,18 +80,27 @@ def _serve_api(rt: Runtime, op: Operation, request: Request, raw: bytes) -> Resp
     # 4. authenticate
     key = _api_key_of(request)
     account = sim.authenticate(key)
+    legacy = False  # authenticated with a retired v1 Bearer `up_` key (decision 10b)
     if account is None and key is None and op.accepts_bearer:
         auth = request.headers.get("authorization", "")
         if auth[:7].lower() == "bearer ":
             account = sim.authenticate_legacy(auth[7:].strip())
-            key = auth
+            key, legacy = auth, account is not None
     if account is None:
         return json_response(401, errors.unauthorized(key is None, dialect))
-    # 5. rate limit
-    decision = rt.rate_limiter.check(account.api_key, RATE_GROUPS.get(op.handler, op.handler), sim.clock.now())
+    # 5. rate limit: the operation's windows per key (aliases share their handler's bucket),
+    #    or, for legacy Bearer requests, only the account's billing-period quota
+    now = sim.clock.now()
+    if legacy:
+        decision = rt.rate_limiter.check_legacy(account.api_key, now)
+    else:
+        decision = rt.rate_limiter.check(account.api_key, op.handler, now)
     headers = decision.headers() if decision is not None else {}
     if decision is not None and not decision.allowed:
-        body = errors.rate_limited(decision.limit, decision.window, decision.retry_after, dialect)
+        if legacy:
+            body = errors.legacy_quota_exceeded(decision.limit, decision.used, decision.resets_at_iso)
+        else:
+            body = errors.rate_limited(decision.limit, decision.window, decision.retry_after, dialect)
         return json_response(429, body, headers)
     try:
         # 6. validate
