@@ -68,6 +68,7 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     except OSError as exc:
         print(f"uphunt-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
+    sock.listen(2048)  # connections queue from the moment the URL is printed (uvicorn accepts them once started)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"uphunt-mock {__version__} serving the UpHunt API at http://{host}:{port}", flush=True)
