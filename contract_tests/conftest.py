@@ -142,6 +142,15 @@ class LiveTarget:
     api_key: str
     allow_apply: bool
     is_mock: bool  # answers /_mock/health: its clock can be advanced between tests
+    baseline: dict[str, Any] | None = None  # mock only: the account and its applications at the start
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """Mock only: the account's credits and the queueIds of its applications right now."""
+        if not self.is_mock:
+            return None
+        account = httpx.get(f"{self.base_url}/_mock/accounts/{self.api_key}", timeout=10).json()
+        state = httpx.get(f"{self.base_url}/_mock/state", timeout=10).json()
+        return {"credits": account.get("credits"), "applications": sorted(a["queueId"] for a in state["applications"])}
 
     def refill_rate_limits(self) -> None:
         """On a mock with the manual clock, move a minute on so every per-minute window is fresh."""
@@ -167,10 +176,14 @@ def live_target(request: pytest.FixtureRequest) -> Iterator[LiveTarget]:
         if not api_key:
             pytest.skip("live mode needs an API key: --api-key KEY or UPHUNT_API_KEY")
         base = base.rstrip("/")
-        yield LiveTarget(base, api_key, allow_apply, _is_mock(base))
+        target = LiveTarget(base, api_key, allow_apply, _is_mock(base))
+        target.baseline = target.snapshot()
+        yield target
         return
     try:
         with mock_process() as mock:
-            yield LiveTarget(mock.base_url, api_key or DEMO_KEY, allow_apply, True)
+            target = LiveTarget(mock.base_url, api_key or DEMO_KEY, allow_apply, True)
+            target.baseline = target.snapshot()
+            yield target
     except RuntimeError as exc:
         pytest.skip(f"no --base-url/UPHUNT_BASE_URL given and a local mock could not be started: {exc}")

@@ -87,13 +87,11 @@ def test_apply_then_status(live_target: LiveTarget, live_schema) -> None:
 
 
 def test_zz_no_credit_was_spent(live_target: LiveTarget) -> None:
-    """Runs last in this module: on a mock target, the read-only run left the ledger untouched."""
+    """Runs last in this module: on a mock target, the read-only run left credits and applications as they were."""
     if not live_target.is_mock or live_target.allow_apply:
         pytest.skip("only provable on a mock target in read-only mode")
-    r = httpx.get(f"{live_target.base_url}/_mock/accounts/{live_target.api_key}", timeout=10)
-    credits = r.json()["credits"]
-    state = httpx.get(f"{live_target.base_url}/_mock/state", timeout=10).json()
-    mine = [a for a in state["applications"] if a["queueId"] != "queue_abc123"]
-    assert credits["reserved"] == 0
-    assert credits["spent"] == 1  # the world's preseeded, applied queue_abc123
-    assert mine == []
+    now = live_target.snapshot()
+    assert now is not None and live_target.baseline is not None
+    assert now["credits"] == live_target.baseline["credits"]
+    assert now["applications"] == live_target.baseline["applications"]
+    assert now["credits"]["reserved"] == 0

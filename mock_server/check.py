@@ -345,7 +345,6 @@ class Report:
             lines += ["", f"{len(self.drifts)} drift(s) between the spec and the server:", ""]
             for i, d in enumerate(self.drifts, 1):
                 lines.append(f"{i}. " + d.describe().replace("\n", "\n   "))
-                lines.append("")
         if self.errors:
             lines += ["", "errors:"] + [f"  - {e}" for e in self.errors[:10]]
         total = sum(r.requests for r in self.operations.values())
@@ -467,7 +466,7 @@ def main(args: argparse.Namespace) -> int:
     api_key = args.api_key or os.environ.get("UPHUNT_API_KEY") or DEMO_KEY
     examples = args.examples or int(os.environ.get("UPHUNT_CONTRACT_EXAMPLES") or DEFAULT_EXAMPLES)
     out = sys.stdout
-    mode = "ALLOW-APPLY: credits will be spent and proposals sent" if args.allow_apply else "read-only: no credit spent, no proposal sent (pass --allow-apply to include apply)"
+    mode = "ALLOW-APPLY: credits will be spent and proposals sent" if args.allow_apply else "read-only: no credit spent, no proposal sent; --allow-apply to include apply"
     out.write(f"uphunt-mock check: {args.base_url} ({mode}); {examples} examples per operation\n")
     out.flush()
     try:
