@@ -297,12 +297,16 @@ def test_legacy_bearer_is_only_accepted_on_v1_paths(client: TestClient) -> None:
 # ------------------------------------------------------------------ world knobs
 
 
-def test_enabled_false_switches_every_limit_off() -> None:
+def test_enabled_false_never_refuses_but_still_reports() -> None:
     rt, client = app_client({"settings": {"rateLimits": {"enabled": False, "legacyQuota": 0}}})
-    for _ in range(61):
+    for i in range(61):
         r = client.get(JOB_READ, headers=DEMO)
-        assert r.status_code == 200 and "X-RateLimit-Limit" not in r.headers
-    assert client.get("/api/v1/jobs/~01abc", headers=LEGACY).status_code == 200
+        assert r.status_code == 200
+        # The headers stay (the spec requires them); Remaining counts down and stops at 0.
+        assert r.headers["X-RateLimit-Limit"] == "60"
+        assert r.headers["X-RateLimit-Remaining"] == str(max(0, 59 - i))
+    legacy = client.get("/api/v1/jobs/~01abc", headers=LEGACY)
+    assert legacy.status_code == 200 and legacy.headers["X-RateLimit-Remaining"] == "0"
 
 
 def test_a_window_can_be_dropped_and_zero_refuses_everything() -> None:

@@ -14,7 +14,9 @@ Two meters live here:
   (the documented rule for accounts without an active subscription).
 
 A refused request is never counted, in any window, so retrying after
-``Retry-After`` works and a 429 has no side effect.
+``Retry-After`` works and a 429 has no side effect. With ``enabled: false``
+requests are still counted and the headers still sent (the real API always
+sends them), but nothing is ever refused.
 
 The default table is not written here: :func:`limits_from_spec` reads it from
 the spec's ``x-mock-rate-limits`` (and ``x-mock-quota`` of the ``LegacyBearer``
@@ -150,14 +152,14 @@ class RateLimiter:
     def check(self, key: str, group: str, now: float) -> Decision | None:
         """Count one request of ``key`` to ``group`` if it fits every window; None when nothing meters it."""
         windows = self.limits.get(group)
-        if not self.enabled or not windows:
+        if not windows:
             return None
         states = []
         for window, limit in windows.items():
             size = WINDOWS[window]
             start = int(math.floor(now / size) * size)
             states.append((limit, window, size, start, self._count((key, group, window), start)))
-        refused = [s for s in states if s[4] >= s[0]]
+        refused = [s for s in states if s[4] >= s[0]] if self.enabled else []
         if refused:
             # The window that frees up last decides how long the client must wait.
             limit, window, size, start, _count = max(refused, key=lambda s: s[3] + s[2])
@@ -165,12 +167,12 @@ class RateLimiter:
         for _limit, window, _size, start, count in states:
             self._counts[(key, group, window)] = (start, count + 1)
         limit, window, size, start, count = min(states, key=lambda s: (s[0] - s[4] - 1, s[2]))
-        return Decision(True, limit, limit - count - 1, start + size, window)
+        return Decision(True, limit, max(0, limit - count - 1), start + size, window)
 
     def peek(self, key: str | None, group: str, now: float) -> Decision | None:
         """The window the headers would describe for ``key`` now, without counting (for injected responses)."""
         windows = self.limits.get(group)
-        if not self.enabled or not windows:
+        if not windows:
             return None
         best: tuple[int, int, Decision] | None = None
         for window, limit in windows.items():
@@ -184,16 +186,14 @@ class RateLimiter:
 
     def check_legacy(self, key: str, now: float) -> Decision | None:
         """Count one legacy Bearer request of account ``key`` against the billing-period quota."""
-        if not self.enabled:
-            return None
         start, end = billing_period(now)
         slot = (key, "legacyBearer", LEGACY_WINDOW)
         count = self._count(slot, start)
         limit = self.legacy_quota
-        if count >= limit:
+        if count >= limit and self.enabled:
             return Decision(False, limit, 0, end, LEGACY_WINDOW, retry_after=max(1, math.ceil(end - now)), used=count + 1)
         self._counts[slot] = (start, count + 1)
-        return Decision(True, limit, limit - count - 1, end, LEGACY_WINDOW, used=count + 1)
+        return Decision(True, limit, max(0, limit - count - 1), end, LEGACY_WINDOW, used=count + 1)
 
     def _count(self, slot: tuple[str, str, str], start: int) -> int:
         prev = self._counts.get(slot)
