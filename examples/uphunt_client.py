@@ -142,15 +142,19 @@ class UpHuntClient:
         Raises :class:`UpHuntError` for a terminal HTTP error (or retries exhausted) and
         :class:`PollTimeout` when the outcome did not come within 5 minutes.
         """
+        finished: set[str] = set()  # applications of this call already seen in a terminal state
         for round_ in range(1, self.max_attempts + 1):
             try:
                 queued = self.apply(job_id, cover_letter, **fields)
             except UpHuntError as exc:
-                # 409: already applied or processing. Not retried: follow the existing application instead.
-                if exc.status == 409 and isinstance(exc.body, dict) and exc.body.get("queueId"):
-                    return self.wait(exc.body["queueId"])
+                # 409: already applied or processing. Not retried: follow the existing application
+                # instead, unless it is one this call already saw finish (nothing new to wait for).
+                existing = exc.body.get("queueId") if exc.status == 409 and isinstance(exc.body, dict) else None
+                if existing and existing not in finished:
+                    return self.wait(existing)
                 raise
             record = self.wait(queued["queueId"])
+            finished.add(queued["queueId"])
             if record["applicationStatus"] not in RETRY_OUTCOMES or round_ == self.max_attempts:
                 return record
             self.sleep(self.logged_out_pause)

@@ -907,5 +907,8 @@ def assert_client_behaved(
     violations = check_client(log, mock.applications(), schedule, checks, recipe)
     if violations:
         lines = "\n  ".join(str(v) for v in violations)
-        journal = "\n    ".join(str(r) for r in log if r.operation_id in (APPLY, STATUS))
+        shown = [str(r) for r in log if r.operation_id in (APPLY, STATUS)]
+        if len(shown) > 24:
+            shown = [*shown[:10], f"... {len(shown) - 20} more ...", *shown[-10:]]
+        journal = "\n    ".join(shown)
         raise AssertionError(f"{len(violations)} client invariant(s) broken:\n  {lines}\n  journal (apply/status):\n    {journal}")
