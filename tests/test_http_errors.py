@@ -207,9 +207,11 @@ def test_unknown_application_is_404(client):
         assert (r.status_code, r.json()) == (404, {"error": "Application not found"}), query
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/auto-apply-v2/nope", "/api/auto-apply/external", "/_mock/nope"])
+@pytest.mark.parametrize(
+    "path", ["/nope", "/api/auto-apply-v2/nope", "/api/auto-apply/external", "/_mock/nope", "/api/auto-apply-v2/apply/"]
+)
 def test_unknown_path_is_404_json(client, path):
-    r = client.post(path, headers=DEMO_HEADERS, json={})
+    r = client.post(path, headers=DEMO_HEADERS, json={}, follow_redirects=False)
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/json"
     assert r.json() == {"error": f"Not found: POST {path}"}

@@ -233,6 +233,7 @@ def create_app(runtime: Runtime | None = None) -> Starlette:
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
     app.state.runtime = rt
     return app
 
