@@ -337,7 +337,7 @@ def test_marker_typo_is_an_error(uphunt_mock):
     pass
 """)
     result = pytester.runpytest_inprocess(
-        "-p", "no:cacheprovider", "-p", "no:randomly", "--uphunt-mock-world", "world.yaml",
+        "-p", "no:cacheprovider", "--uphunt-mock-world", "world.yaml",
         "--uphunt-mock-scenario", "five_hundred.yaml", "--uphunt-mock-clock", "manual",
     )
     result.assert_outcomes(passed=4, errors=1)
