@@ -292,7 +292,9 @@ def test_apply_spends_one_credit(uphunt_mock):
 
 def test_a_ten_line_user_test_works_with_the_installed_plugin(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=TEN_LINE_TEST)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # schemathesis's pytest plugin, loaded in-process a second time, leaves the
+    # schemathesis engine generating nothing for later tests of this session.
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     result.assert_outcomes(passed=1)
 
 
@@ -337,7 +339,7 @@ def test_marker_typo_is_an_error(uphunt_mock):
     pass
 """)
     result = pytester.runpytest_inprocess(
-        "-p", "no:cacheprovider", "--uphunt-mock-world", "world.yaml",
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--uphunt-mock-world", "world.yaml",
         "--uphunt-mock-scenario", "five_hundred.yaml", "--uphunt-mock-clock", "manual",
     )
     result.assert_outcomes(passed=4, errors=1)
