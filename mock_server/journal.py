@@ -2,15 +2,22 @@
 
 Oldest entries are dropped once ``capacity`` is reached (the count of
 dropped entries is kept), so a long soak cannot exhaust memory. API keys
-are masked before anything is stored.
+are masked wherever an entry is shown.
+
+Recording is on every request's hot path, so an entry keeps what the
+server already has (the raw query string, the ASGI header pairs, the body
+bytes) and decodes, masks and clips only when someone reads the journal.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 MAX_BODY_CHARS = 16 * 1024
 _SECRET_HEADERS = ("x-api-key", "authorization")
@@ -22,13 +29,47 @@ class Entry:
     time: int  # simulated Unix ms when the request arrived
     method: str
     path: str
-    query: dict[str, Any]
-    headers: dict[str, str]
-    body: Any
+    raw_query: bytes | Mapping[str, Any]  # the query string as received, or already a mapping
+    raw_headers: Iterable[tuple[bytes, bytes]] | Mapping[str, str]  # ASGI header pairs, or a mapping
+    raw_body: Any  # the body bytes as received (or an already decoded value)
     status: int = 0
     latency_ms: float = 0.0  # real (wall) time the mock spent, including scenario delays
     operation_id: str | None = None
     matched_rule: str | None = None
+
+    @property
+    def query(self) -> dict[str, Any]:
+        if isinstance(self.raw_query, (bytes, str)):
+            text = self.raw_query.decode("latin-1") if isinstance(self.raw_query, bytes) else self.raw_query
+            return dict(parse_qsl(text, keep_blank_values=True))
+        return dict(self.raw_query)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        pairs: Iterable[tuple[Any, Any]] = (
+            self.raw_headers.items() if isinstance(self.raw_headers, Mapping) else self.raw_headers
+        )
+        out = {}
+        for key, value in pairs:
+            name = key.decode("latin-1") if isinstance(key, bytes) else key
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            out[name] = mask_secret(text) if name.lower() in _SECRET_HEADERS else text
+        return out
+
+    @property
+    def body(self) -> Any:
+        raw = self.raw_body
+        if isinstance(raw, bytes):
+            if not raw:
+                return None
+            try:
+                decoded = json.loads(raw)
+                # Only values that render back as strict JSON (no NaN, no lone surrogates).
+                json.dumps(decoded, allow_nan=False, ensure_ascii=False).encode()
+                raw = decoded
+            except (UnicodeError, ValueError, RecursionError):
+                raw = raw.decode("utf-8", "replace")
+        return _clip(raw)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,11 +102,9 @@ class Journal:
     dropped: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
-    def start(
-        self, time_ms: int, method: str, path: str, query: dict[str, Any], headers: Any, body: Any
-    ) -> Entry:
-        kept = {k: (mask_secret(v) if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
-        entry = Entry(next(self._ids), time_ms, method, path, query, kept, _clip(body))
+    def start(self, time_ms: int, method: str, path: str, query: Any, headers: Any, body: Any) -> Entry:
+        """Record a request; ``query``/``headers``/``body`` may be raw (bytes, ASGI pairs) or decoded."""
+        entry = Entry(next(self._ids), time_ms, method, path, query, headers, body)
         if self.capacity <= 0:
             self.dropped += 1
             return entry

@@ -38,7 +38,7 @@ from .control import CONTROL_HANDLERS
 from .docs_page import render_docs
 from .handlers import HANDLERS, Ctx
 from .spec import Operation, compile_operations, load_spec
-from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, loads_strict, parse_body
+from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -58,15 +58,6 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _journal_body(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return loads_strict(raw)
-    except RequestInvalid:
-        return raw.decode("utf-8", "replace")
 
 
 def _api_key_of(request: Request) -> str | None:
@@ -131,17 +122,16 @@ def _api_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
         else:
             early = None
         # 2. journal
-        entry = rt.journal.start(
-            now_ms(rt.clock), request.method, request.url.path, dict(request.query_params), request.headers, _journal_body(raw)
-        )
+        scope = request.scope
+        entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id
         response = early
         # 3. request hooks (scenarios)
         if response is None and rt.request_hooks:
             info = RequestInfo(
                 operation_id=op.operation_id,
-                method=request.method,
-                path=request.url.path,
+                method=scope["method"],
+                path=scope["path"],
                 query=dict(request.query_params),
                 headers=dict(request.headers),
                 body=raw,
