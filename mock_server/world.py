@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from . import yaml_source
 from .clock import Clock
@@ -38,7 +37,7 @@ _MERGED_LISTS = {"agencies": "id", "accounts": "apiKey", "jobs": "id", "companie
 @lru_cache(maxsize=1)
 def _schema_validator() -> jsonschema.Draft202012Validator:
     text = resources.files("mock_server").joinpath("schemas/world.schema.yaml").read_text()
-    return jsonschema.Draft202012Validator(yaml.safe_load(text), format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(yaml_source.safe_load(text), format_checker=jsonschema.FormatChecker())
 
 
 @lru_cache(maxsize=1)

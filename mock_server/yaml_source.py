@@ -12,6 +12,15 @@ from typing import Any
 
 import yaml
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): the same safe
+# subset of YAML, parsed in C, about 10x faster on the spec and the default world.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` through :data:`SafeLoader`."""
+    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader/CSafeLoader only
+
 
 class SourceError(ValueError):
     """A user-supplied file (or body) is invalid: ``file:line: reason``."""
@@ -56,20 +65,30 @@ def format_path(path: Iterable[Any]) -> str:
 
 
 def load(text: str, source: str) -> Located:
-    """Parse one YAML document with ``yaml.SafeLoader`` only; syntax errors carry their line."""
+    """Parse one YAML document with the safe loader only; syntax errors carry their line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader)
+        data = safe_load(text)
+    except yaml.YAMLError as exc:
+        _raise_syntax_error(text, source)
+        raise SourceError(source, None, f"invalid YAML: {exc}") from None  # libyaml-only rejection
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return Located(data, lines, source)
+
+
+def _raise_syntax_error(text: str, source: str) -> None:
+    """Re-parse with the pure-Python loader, whose messages say what it found instead
+    ("expected ',' or ']', but got '<stream end>'"), and raise that as a SourceError."""
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise SourceError(source, line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise SourceError(source, None, f"invalid YAML: {exc}") from None
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return Located(data, lines, source)
 
 
 def _walk(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
+
+from ..yaml_source import safe_load
 
 _METHODS = ("get", "post", "put", "delete", "patch")
 
@@ -31,7 +32,7 @@ def spec_path(name: str) -> Path:
 
 @lru_cache(maxsize=4)
 def load_spec(name: str = "uphunt.yaml") -> dict[str, Any]:
-    return yaml.safe_load(spec_path(name).read_text())
+    return safe_load(spec_path(name).read_text())
 
 
 @dataclass(slots=True)

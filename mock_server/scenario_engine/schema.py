@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-from ..yaml_source import Located, SourceError, load, validate
+from ..yaml_source import Located, SourceError, load, safe_load, validate
 from .matching import Matcher, Pattern
 from .model import Rule, Scenario
 
@@ -44,7 +43,7 @@ TRIGGER_MATCH_KEYS = {
 @lru_cache(maxsize=1)
 def schema_validator() -> jsonschema.Draft202012Validator:
     text = resources.files("mock_server").joinpath("schemas/scenario.schema.yaml").read_text()
-    return jsonschema.Draft202012Validator(yaml.safe_load(text))
+    return jsonschema.Draft202012Validator(safe_load(text))
 
 
 def infer_trigger(rule: dict[str, Any]) -> str:
