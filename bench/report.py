@@ -37,7 +37,8 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "",
         "The mock runs with the manual clock, request validation and the request journal on, and rate limits off "
         "(bench/world.yaml). The bare endpoint (bench/bare_app.py) is Starlette + uvicorn returning the same JSON "
-        "with no logic. Load: wrk, 2 threads, on the same 2-core machine as the servers.",
+        "with no logic; both run under uvicorn with the same settings. Load: wrk, 1 thread, pinned to core 0, "
+        "with the server pinned to core 1 (taskset), on the same 2-core machine.",
         "",
         "## HTTP",
         "",

@@ -29,8 +29,12 @@ ROOT = HERE.parent
 PY = sys.executable
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 DURATION = os.environ.get("BENCH_DURATION", "5s")
-THREADS = 2
+THREADS = 1
 API_KEY = "bench_key"
+# On a 2-core machine the load generator and the server fight for the CPU; pinning each to
+# its own core (when taskset exists) makes runs comparable instead of a lottery.
+PIN_SERVER = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else []
+PIN_LOAD = ["taskset", "-c", "0"] if PIN_SERVER else []
 
 
 def free_port() -> int:
@@ -55,7 +59,7 @@ def wait_ready(url: str, timeout: float = 15.0) -> float:
 class Server:
     def __init__(self, args: list[str], health: str) -> None:
         self.port = free_port()
-        self.args = [a.replace("{port}", str(self.port)) for a in args]
+        self.args = PIN_SERVER + [a.replace("{port}", str(self.port)) for a in args]
         self.health = health
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -76,11 +80,9 @@ class Server:
             self.proc.kill()
 
 
-def mock_server() -> Server:
-    return Server(
-        [PY, "-m", "mock_server", "serve", "--port", "{port}", "--clock", "manual", "--config", str(HERE / "world.yaml")],
-        "/_mock/health",
-    )
+def mock_server(world: Path | None = HERE / "world.yaml") -> Server:
+    config = ["--config", str(world)] if world else []
+    return Server([PY, "-m", "mock_server", "serve", "--port", "{port}", "--clock", "manual", *config], "/_mock/health")
 
 
 def bare_server() -> Server:
@@ -92,7 +94,7 @@ def bare_server() -> Server:
 
 def wrk(url: str, connections: int, script: str, env: dict[str, str]) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t", str(min(THREADS, connections)), "-c", str(connections), "-d", DURATION, "-s", str(HERE / script), url],
+        [*PIN_LOAD, "wrk", "-t", str(min(THREADS, connections)), "-c", str(connections), "-d", DURATION, "-s", str(HERE / script), url],
         capture_output=True,
         text=True,
         timeout=120,
@@ -158,9 +160,8 @@ def startup_benchmarks(results: dict) -> None:
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        with mock_server() as m:
+        with mock_server(world=None):  # `uphunt-mock serve` with the default world
             times.append(time.perf_counter() - started)
-            del m
     results["startup"]["process_to_first_200_s"] = spread(times)
     fixture = subprocess.run(
         [PY, str(HERE / "fixture_startup.py"), str(RUNS)], cwd=ROOT, capture_output=True, text=True, timeout=300

@@ -51,7 +51,7 @@ class ServerThread:
         self.sock = bind_socket(host, port)
         self.port: int = self.sock.getsockname()[1]
         self.host = host
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1, access_log=False)
         self.server = uvicorn.Server(config)
         self.startup_timeout = startup_timeout
         self.thread = threading.Thread(target=self._run, name=f"uphunt-mock:{self.port}", daemon=True)
