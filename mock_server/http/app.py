@@ -23,6 +23,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -40,10 +41,81 @@ from .handlers import HANDLERS, Ctx
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
 
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(content, status_code=status, headers=headers, media_type="application/json")
+    return Response(_encode(body).encode(), status_code=status, headers=headers, media_type="application/json")
+
+
+class _Reply:
+    """A JSON answer of the API pipeline, sent straight to ASGI (no Starlette Response object)."""
+
+    __slots__ = ("status_code", "body", "headers")
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status_code = status
+        self.body = _encode(body).encode()
+        self.headers = headers
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        if self.headers:
+            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+        await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+class _Query(dict):
+    """Query parameters parsed once from the raw query string: ``get`` (last value) and ``getlist``."""
+
+    def __init__(self, query_string: bytes) -> None:
+        super().__init__()
+        if query_string:
+            for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+                self.setdefault(key, []).append(value)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        values = super().get(key)
+        return values[-1] if values else default
+
+    def getlist(self, key: str) -> list[str]:
+        return list(super().get(key, ()))
+
+    def flat(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in self.items()}
+
+
+class _RequestView:
+    """What the pipeline reads of a request, built straight from the ASGI scope."""
+
+    __slots__ = ("headers", "query_params", "path_params")
+
+    def __init__(self, scope: Any) -> None:
+        self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        self.query_params = _Query(scope["query_string"])
+        self.path_params = scope.get("path_params", {})
+
+
+async def _read_asgi_body(headers: dict[str, str], receive: Any, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (413) without buffering it all."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; whatever arrived is the body
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -60,16 +132,12 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def _api_key_of(request: Request) -> str | None:
-    return request.headers.get("x-api-key")
-
-
-def _serve_api(rt: Runtime, op: Operation, request: Request, raw: bytes) -> Response:
+def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply:
     """Stages 4-8 of the pipeline (see the module docstring)."""
     dialect = errors.dialect_of(op.handler)
     sim = rt.sim
     # 4. authenticate
-    key = _api_key_of(request)
+    key = request.headers.get("x-api-key")
     account = sim.authenticate(key)
     legacy = False  # authenticated with a retired v1 Bearer `up_` key (decision 10b)
     if account is None and key is None and op.accepts_bearer:
@@ -78,7 +146,7 @@ def _serve_api(rt: Runtime, op: Operation, request: Request, raw: bytes) -> Resp
             account = sim.authenticate_legacy(auth[7:].strip())
             key, legacy = auth, account is not None
     if account is None:
-        return json_response(401, errors.unauthorized(key is None, dialect))
+        return _Reply(401, errors.unauthorized(key is None, dialect))
     # 5. rate limit: the operation's windows per key (aliases share their handler's bucket),
     #    or, for legacy Bearer requests, only the account's billing-period quota
     now = sim.clock.now()
@@ -92,7 +160,7 @@ def _serve_api(rt: Runtime, op: Operation, request: Request, raw: bytes) -> Resp
             body = errors.legacy_quota_exceeded(decision.limit, decision.used, decision.resets_at_iso)
         else:
             body = errors.rate_limited(decision.limit, decision.window, decision.retry_after, dialect)
-        return json_response(429, body, headers)
+        return _Reply(429, body, headers)
     try:
         # 6. validate
         params = convert_params(op, request.query_params, request.path_params)
@@ -102,40 +170,52 @@ def _serve_api(rt: Runtime, op: Operation, request: Request, raw: bytes) -> Resp
         status, payload = HANDLERS[op.handler](Ctx(rt, account, params, body))
     except RequestInvalid as exc:
         context = {"field": exc.field} if exc.field and dialect != "data" else {}
-        return json_response(exc.status, errors.error_body(exc.status, exc.message, dialect, **context), headers)
+        return _Reply(exc.status, errors.error_body(exc.status, exc.message, dialect, **context), headers)
     except DomainError as exc:
         status, payload = errors.domain_error(exc, dialect)
     # 8. headers (the journal entry is finished by the caller)
-    return json_response(status, payload, headers)
+    return _Reply(status, payload, headers)
 
 
-def _api_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
-    async def endpoint(request: Request) -> Response:
+class _ApiEndpoint:
+    """The ASGI app of one UpHunt operation: stages 1-3 of the pipeline, then :func:`_serve_api`.
+
+    A raw ASGI app rather than a Starlette endpoint function: the request view and the reply
+    are built straight from and to ASGI messages, which halves the mock's own per-request
+    cost (bench/RESULTS.md). Starlette still routes, and its middleware still turns an
+    unexpected exception into the 500 JSON body.
+    """
+
+    def __init__(self, rt: Runtime, op: Operation) -> None:
+        self.rt = rt
+        self.op = op
+        self.dialect = errors.dialect_of(op.handler)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        rt, op = self.rt, self.op
         started = time.perf_counter()
         if not isinstance(rt.clock, ManualClock):
             rt.sim.scheduler.run_due()
+        request = _RequestView(scope)
         # 1. body
+        response: Any = None
         try:
-            raw = await read_body(request)
+            raw = await _read_asgi_body(request.headers, receive)
         except RequestInvalid as exc:
-            raw, early = b"", json_response(exc.status, errors.error_body(exc.status, exc.message, errors.dialect_of(op.handler)))
-        else:
-            early = None
-        # 2. journal
-        scope = request.scope
+            raw, response = b"", _Reply(exc.status, errors.error_body(exc.status, exc.message, self.dialect))
+        # 2. journal (raw: decoded only when read)
         entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id
-        response = early
         # 3. request hooks (scenarios)
         if response is None and rt.request_hooks:
             info = RequestInfo(
                 operation_id=op.operation_id,
                 method=scope["method"],
                 path=scope["path"],
-                query=dict(request.query_params),
-                headers=dict(request.headers),
+                query=request.query_params.flat(),
+                headers=request.headers,
                 body=raw,
-                api_key=_api_key_of(request),
+                api_key=request.headers.get("x-api-key"),
                 time=rt.clock.now(),
             )
             for hook in rt.request_hooks:
@@ -143,13 +223,12 @@ def _api_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
                 if response is not None:
                     break
             entry.matched_rule = info.matched_rule
+        # 4-8.
         if response is None:
             response = _serve_api(rt, op, request, raw)
         entry.status = response.status_code
+        await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
-        return response
-
-    return endpoint
 
 
 def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
@@ -180,7 +259,7 @@ def create_app(runtime: Runtime | None = None) -> Starlette:
     rt = runtime or Runtime()
     api_spec = load_spec("uphunt.yaml")
     routes: list[Route] = [
-        Route(op.path, _api_endpoint(rt, op), methods=[op.method], name=op.operation_id)
+        Route(op.path, _ApiEndpoint(rt, op), methods=[op.method], name=op.operation_id)
         for op in compile_operations(api_spec)
     ]
     routes += [
