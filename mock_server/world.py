@@ -24,7 +24,6 @@ from . import yaml_source
 from .clock import Clock
 from .domain.accounts import Account
 from .domain.agency import Agency, Freelancer, Profile
-from .domain.applications import Application
 from .domain.catalogue import Catalogue, Company, Contract, Job, Requirements
 from .domain.latency import LatencyModel, Stage
 from .domain.ledger import CreditLedger
@@ -313,35 +312,18 @@ def _preseed_application(sim: Simulator, spec: dict[str, Any], now: float) -> No
     """An application that already reached a terminal state before the world started."""
     account = sim.accounts[spec["apiKey"]]
     job = sim.catalogue.resolve(spec["jobId"])
-    assert job is not None
-    agency = sim.agency_of(account)
-    chosen = agency.default_profile()
-    freelancer, profile = chosen if chosen else (None, None)
-    created = now - spec.get("createdSecondsAgo", 60)
-    app = Application(
+    assert job is not None  # _check_references made sure
+    sim.adopt_finished(
+        account,
+        job,
         queue_id=spec["queueId"],
-        api_key=account.api_key,
-        agency_id=agency.id,
-        job_id=job.ciphertext,
-        job_title=job.title,
-        job_type=job.type,
-        processed_job_id=job.processed_job_id,
-        profile_id=profile.id if profile else "",
-        freelancer_id=freelancer.id if freelancer else "",
         cover_letter=spec.get("coverLetter", ""),
-        bid_kind="hourlyRate" if job.is_hourly else "fixedBid",
-        bid_amount=profile.hourly_rate if profile else 0.0,
-        bid_source="profileDefault",
-        timeline=job.duration,
-        boost_bids=0,
-        auto_fill_other_questions=False,
-        question_answers=[],
-        created_at=created,
-        pickup_at=now - spec.get("processedSecondsAgo", 10),
-        completes_at=now - spec.get("appliedSecondsAgo", 0),
+        status=spec["status"],
+        message=spec.get("errorMessage"),
+        created_at=now - spec.get("createdSecondsAgo", 60),
         processed_at=now - spec.get("processedSecondsAgo", 10),
+        finished_at=now - spec.get("appliedSecondsAgo", 0),
     )
-    sim.adopt_finished(account, job, app, spec["status"], spec.get("errorMessage"))
 
 
 # ── deterministic filler ─────────────────────────────────────────────────

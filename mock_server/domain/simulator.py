@@ -17,7 +17,7 @@ from typing import Any
 from ..clock import Clock, now_ms
 from ..scheduler import Scheduler
 from .accounts import Account
-from .agency import Agency
+from .agency import Agency, Freelancer, Profile
 from .applications import (
     ALL_STATES,
     APPLIED,
@@ -173,14 +173,46 @@ class Simulator:
                 creditsRemaining=account.ledger.available,
                 needsCredits=True,
             )
-        freelancer, profile = chosen
-        bid_kind, requested = ("hourlyRate", req.hourly_rate) if job.is_hourly else ("fixedBid", req.fixed_bid)
         pickup_at = self._plan_pickup(agency, now)
         self._seq += 1
-        app = Application(
+        app = self._new_application(
             queue_id=f"queue_{self._ids.getrandbits(80):020x}",
+            account=account,
+            job=job,
+            chosen=chosen,
+            req=req,
+            created_at=now,
+            pickup_at=pickup_at,
+            completes_at=pickup_at + self.settings.latency.submission_time(self._latency_rng),
+        )
+        self.applications[app.queue_id] = app
+        self._by_account.setdefault(account.api_key, []).append(app)
+        self._latest[(account.api_key, job.id)] = app
+        self.waiting += 1
+        self.processing += 1
+        self.scheduler.at(pickup_at, lambda: self._pickup(app), "pickup")
+        self.scheduler.at(app.completes_at, lambda: self._complete(app), "complete")
+        return app
+
+    def _new_application(
+        self,
+        *,
+        queue_id: str,
+        account: Account,
+        job: Job,
+        chosen: tuple[Freelancer, Profile],
+        req: ApplyRequest,
+        created_at: float,
+        pickup_at: float,
+        completes_at: float,
+    ) -> Application:
+        """The queue record of ``req``: what the worker will submit (bid, timeline) and when."""
+        freelancer, profile = chosen
+        bid_kind, requested = ("hourlyRate", req.hourly_rate) if job.is_hourly else ("fixedBid", req.fixed_bid)
+        return Application(
+            queue_id=queue_id,
             api_key=account.api_key,
-            agency_id=agency.id,
+            agency_id=account.agency_id,
             job_id=job.ciphertext,
             job_title=job.title,
             job_type=job.type,
@@ -195,19 +227,11 @@ class Simulator:
             boost_bids=req.boost_bids,
             auto_fill_other_questions=req.auto_fill_other_questions,
             question_answers=req.question_answers,
-            created_at=now,
+            created_at=created_at,
             pickup_at=pickup_at,
-            completes_at=pickup_at + self.settings.latency.submission_time(self._latency_rng),
+            completes_at=completes_at,
             seq=self._seq,
         )
-        self.applications[app.queue_id] = app
-        self._by_account.setdefault(account.api_key, []).append(app)
-        self._latest[(account.api_key, job.id)] = app
-        self.waiting += 1
-        self.processing += 1
-        self.scheduler.at(pickup_at, lambda: self._pickup(app), "pickup")
-        self.scheduler.at(app.completes_at, lambda: self._complete(app), "complete")
-        return app
 
     def _plan_pickup(self, agency: Agency, now: float) -> float:
         delay = self.settings.latency.pickup_delay(self._latency_rng, self.waiting)
@@ -296,12 +320,40 @@ class Simulator:
         for listener in self.terminal_listeners:
             listener(event)
 
-    def adopt_finished(self, account: Account, job: Job, app: Application, status: str, message: str | None) -> None:
+    def adopt_finished(
+        self,
+        account: Account,
+        job: Job,
+        *,
+        queue_id: str,
+        cover_letter: str,
+        status: str,
+        message: str | None,
+        created_at: float,
+        processed_at: float,
+        finished_at: float,
+    ) -> Application:
         """Insert an application that ended before the world started (world files' `applications`).
 
-        Its credit is accounted as granted and settled (spent if applied), so
-        the ledger invariant holds from the first instant.
+        It was made with the business developer's default profile and bid. Its credit
+        is accounted as granted and settled (spent if applied), so the ledger
+        invariant holds from the first instant.
         """
+        chosen = self.agency_of(account).default_profile()
+        if chosen is None:
+            raise ValueError(f"application {queue_id}: agency {account.agency_id} has no profile to have applied with")
+        req = ApplyRequest(job_ref=job.ciphertext, cover_letter=cover_letter)
+        app = self._new_application(
+            queue_id=queue_id,
+            account=account,
+            job=job,
+            chosen=chosen,
+            req=req,
+            created_at=created_at,
+            pickup_at=processed_at,
+            completes_at=finished_at,
+        )
+        app.processed_at = processed_at
         account.ledger.granted += 1
         account.ledger.available += 1
         account.ledger.reserve()
@@ -321,6 +373,7 @@ class Simulator:
         latest = self._latest.get((account.api_key, job.id))
         if latest is None or (latest.created_at, latest.seq) < (app.created_at, app.seq):
             self._latest[(account.api_key, job.id)] = app
+        return app
 
     # ── reads ───────────────────────────────────────────────────────────
 
