@@ -1,4 +1,4 @@
-"""`uphunt-mock`: serve the mock (and, later, check a server against the spec).
+"""`uphunt-mock`: serve the mock, or check a server against the spec (`uphunt-mock check`).
 
     uphunt-mock serve [--host 127.0.0.1] [--port 8080] [--config WORLD.yaml]
                       [--scenario FILE]... [--clock real|manual|scale=F] [--seed N]

@@ -97,7 +97,7 @@ class _RequestView:
         self.path_params = scope.get("path_params", {})
 
 
-async def _read_asgi_body(headers: dict[str, str], receive: Any, limit: int = MAX_BODY_BYTES) -> bytes:
+async def read_body(headers: Any, receive: Any, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, refusing more than ``limit`` bytes (413) without buffering it all."""
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -115,20 +115,6 @@ async def _read_asgi_body(headers: dict[str, str], receive: Any, limit: int = MA
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    return b"".join(chunks)
-
-
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
-        chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -200,7 +186,7 @@ class _ApiEndpoint:
         # 1. body
         response: Any = None
         try:
-            raw = await _read_asgi_body(request.headers, receive)
+            raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
             raw, response = b"", _Reply(exc.status, errors.error_body(exc.status, exc.message, self.dialect))
         # 2. journal (raw: decoded only when read)
@@ -238,7 +224,7 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
         if handler is None:
             return json_response(501, {"error": f"{op.operation_id} is provided by an extension that is not loaded"})
         try:
-            raw = await read_body(request)
+            raw = await read_body(request.headers, request.receive)
             params = convert_params(op, request.query_params, request.path_params)
             check_params(op, params)
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
