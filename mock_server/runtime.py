@@ -10,7 +10,7 @@ every reset) and ``request_hooks`` (run before each API handler).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock
@@ -36,7 +36,6 @@ class RequestInfo:
     api_key: str | None
     time: float  # simulated seconds
     matched_rule: str | None = None
-    extra_headers: dict[str, str] = field(default_factory=dict)
 
 
 RequestHook = Callable[[RequestInfo], Awaitable[Any]]
