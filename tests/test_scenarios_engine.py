@@ -201,7 +201,7 @@ def test_delay_seconds_does_not_wait_on_the_manual_clock_real_seconds_does(runti
          {"match": {"operationId": "listAppliedJobs"}, "delay": {"realSeconds": 0.3}})
     started = time.perf_counter()
     assert client.get("/api/auto-apply-v2/freelancers", headers=DEMO).status_code == 200
-    assert time.perf_counter() - started < 0.25
+    assert time.perf_counter() - started < 5  # a 300 s delay that waited would take 300 s
     started = time.perf_counter()
     assert client.get("/api/auto-apply-v2/applied-jobs", headers=DEMO).status_code == 200
     assert time.perf_counter() - started >= 0.3
@@ -215,7 +215,7 @@ def test_delay_seconds_is_scaled_by_the_clock_factor() -> None:
     with TestClient(rt_app(rt)) as c:
         started = time.perf_counter()
         assert c.get("/api/auto-apply-v2/freelancers", headers=DEMO).status_code == 200
-        assert 0.3 <= time.perf_counter() - started < 2.0
+        assert 0.3 <= time.perf_counter() - started < 5  # 0.3 s scaled, not 150 s
 
 
 def test_drop_makes_a_real_client_see_a_transport_error(runtime: Runtime) -> None:

@@ -351,7 +351,7 @@ def test_a_timeout_counts_as_a_failed_attempt(receiver: tuple[Receiver, str]) ->
 
 def test_the_api_stays_responsive_while_a_receiver_hangs(receiver: tuple[Receiver, str]) -> None:
     rec, base = receiver
-    rec.hang = 1.2
+    rec.hang = 2.0
     with serve_mock() as mock:
         mock.set_url(f"{base}/hooks/slow")
         queue_id = mock.apply(APPLIED_JOBS[0])
@@ -369,14 +369,12 @@ def test_the_api_stays_responsive_while_a_receiver_hangs(receiver: tuple[Receive
         while not rec.hits and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(rec.hits) == 1  # the attempt is in flight, the receiver is sleeping
-        worst = 0.0
         for _ in range(20):
-            started = time.perf_counter()
             r = mock.http.get("/api/auto-apply-v2/status", headers=DEMO, params={"queueId": queue_id})
-            worst = max(worst, time.perf_counter() - started)
             assert r.status_code == 200 and r.json()["applicationStatus"] == "applied"
-        assert thread.is_alive(), "the advance should still be waiting for the hanging receiver"
-        assert worst < 0.25, f"an API request took {worst:.3f} s while a webhook attempt hung"
+        # All 20 answers came while the attempt was still hanging (no wall-clock bound needed):
+        # the advance that waits for it has not returned yet.
+        assert thread.is_alive(), "the API answered only after the hanging webhook attempt ended"
         thread.join(10)
         assert advanced["took"] >= 1.0  # advance returned only once the attempt completed
         [d] = mock.deliveries()
