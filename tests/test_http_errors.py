@@ -399,3 +399,20 @@ def test_status_never_5xx_for_any_query(fuzz_client, params):
     assert r.status_code in (200, 400, 404), (r.status_code, r.text)
     if ("queueId" in params) == ("jobId" in params):
         assert r.status_code == 400
+
+
+@pytest.mark.parametrize("path", [STATUS, "/api/clients/1991212616395436888/jobs"])
+def test_a_bug_in_the_mock_is_a_500_json_body_on_both_lanes(monkeypatch, path) -> None:
+    """Literal API paths take the direct lane, templated ones go through Starlette: same 500."""
+    from mock_server.http import handlers
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(handlers.HANDLERS, "getApplicationStatus", broken)
+    monkeypatch.setitem(handlers.HANDLERS, "getClientJobs", broken)
+    with TestClient(create_app(Runtime(clock="manual")), raise_server_exceptions=False) as c:
+        r = c.get(path, headers=DEMO, params={"queueId": "queue_abc123"} if path == STATUS else None)
+        assert r.status_code == 500
+        assert r.json() == {"error": "uphunt-mock internal error: RuntimeError: boom"}
+        assert c.get(STATUS, headers={}).status_code == 401  # and the mock keeps serving

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -240,13 +241,46 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
     return endpoint
 
 
-def create_app(runtime: Runtime | None = None) -> Starlette:
+class MockApp(Starlette):
+    """Starlette, plus a direct lane for the API's literal paths.
+
+    Every UpHunt operation whose path has no parameter (apply, status, applied-jobs, ...) is
+    dispatched by one dictionary lookup on (method, path), straight to its endpoint,
+    skipping the middleware stack and the route scan that each cost more than the mock's own
+    work on a status request. Everything else, including templated paths, the control API,
+    404/405 and lifespan, goes through Starlette as usual. An unexpected error on the direct
+    lane gets the same 500 JSON body as on the Starlette lane.
+    """
+
+    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direct = direct
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
+        if endpoint is None:
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            await endpoint(scope, receive, send)
+        except Exception as exc:
+            logging.getLogger("uphunt_mock").exception("error in %s %s", scope["method"], scope["path"])
+            with contextlib.suppress(Exception):  # nothing more to send if the response had started
+                await _Reply(500, _server_error_body(exc))(scope, receive, send)
+
+
+def _server_error_body(exc: Exception) -> dict[str, str]:
+    return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
+
+
+def create_app(runtime: Runtime | None = None) -> MockApp:
     """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
     rt = runtime or Runtime()
     api_spec = load_spec("uphunt.yaml")
+    endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
+    direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
     routes: list[Route] = [
-        Route(op.path, _ApiEndpoint(rt, op), methods=[op.method], name=op.operation_id)
-        for op in compile_operations(api_spec)
+        Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
     routes += [
         Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
@@ -268,7 +302,7 @@ def create_app(runtime: Runtime | None = None) -> Starlette:
         return json_response(exc.status_code, {"error": message}, dict(exc.headers or {}))
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        return json_response(500, {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"})
+        return json_response(500, _server_error_body(exc))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -283,10 +317,11 @@ def create_app(runtime: Runtime | None = None) -> Starlette:
             await driver.stop()
             await rt.webhooks.aclose()  # the shared HTTP client
 
-    app = Starlette(
+    app = MockApp(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
+        direct=direct,
     )
     app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
     app.state.runtime = rt
