@@ -1,0 +1,190 @@
+"""The handle a test drives the mock with (:class:`UpHuntMock`): every call is one control-API request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ..world import DEMO_API_KEY
+from .journal import Request, RequestLog
+from .schedule import FaultSchedule
+
+if TYPE_CHECKING:
+    from .server import MockServer
+
+
+
+class MockError(AssertionError):
+    """The control API refused a request (e.g. an invalid scenario): the status and its body."""
+
+    def __init__(self, status: int, body: Any, what: str) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(f"{what}: HTTP {status}: {json.dumps(body) if not isinstance(body, str) else body}")
+
+
+class UpHuntMock:
+    """What a test holds: the mock's address, the demo key, and control over time, scenarios and state.
+
+    Every method is a call to the control API (``/_mock/...``) of the server at
+    ``base_url``, so a handle works against any running mock.
+    """
+
+    def __init__(self, base_url: str, api_key: str = DEMO_API_KEY, server: MockServer | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.server = server
+        self.default_scenarios: list[str | Path | dict[str, Any]] = []
+        # verify=False: plain http on localhost; building the default SSL context costs ~0.2 s per client.
+        self._http = httpx.Client(base_url=self.base_url, timeout=30.0, verify=False)
+        self._now: float | None = None  # the clock as of this handle's last clock operation
+
+    @classmethod
+    def connect(cls, base_url: str, api_key: str = DEMO_API_KEY) -> UpHuntMock:
+        """A handle on a mock started elsewhere (``uphunt-mock serve --clock manual``)."""
+        return cls(base_url, api_key)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"<UpHuntMock {self.base_url} api_key={self.api_key!r}>"
+
+    # ── plumbing ──
+
+    def _call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
+        res = self._http.request(method, path, **kwargs)
+        try:
+            body = res.json()
+        except ValueError:
+            body = res.text
+        if res.status_code >= 400:
+            raise MockError(res.status_code, body, what)
+        return body
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that authenticate as :attr:`api_key`."""
+        return {"x-api-key": self.api_key}
+
+    def client(self, api_key: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` on the mock, authenticated with ``api_key`` (default: the handle's)."""
+        headers = {"x-api-key": api_key or self.api_key, **kwargs.pop("headers", {})}
+        kwargs.setdefault("verify", False)  # plain http: skip building an SSL context (~0.2 s)
+        return httpx.Client(base_url=self.base_url, headers=headers, **kwargs)
+
+    # ── time ──
+
+    def time(self) -> float:
+        """The simulated clock, Unix seconds (read from the mock)."""
+        self._now = self._call("GET", "/_mock/clock", "read the clock")["now"] / 1000
+        return self._now
+
+    def monotonic(self) -> float:
+        """The simulated clock as of this handle's last clock operation, without a request.
+
+        Pass it with :meth:`sleep` to a client under test (``clock=mock.monotonic, sleep=mock.sleep``):
+        with the manual clock, time moves only through this handle, so this is exact and saves a
+        request per poll. Use :meth:`time` if something else moves the clock.
+        """
+        return self._now if self._now is not None else self.time()
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the manual clock ``seconds`` forward, running every event that falls due."""
+        result = self._call("POST", "/_mock/clock/advance", "advance the clock", json={"seconds": seconds})
+        self._now = result["now"] / 1000
+        return result
+
+    def sleep(self, seconds: float) -> None:
+        """A ``time.sleep`` replacement for the client under test: advances the mock's clock instead."""
+        if seconds > 0:
+            self.advance(seconds)
+
+    def settle(self, max_seconds: float = 3600.0) -> float:
+        """Advance until no application is processing (at most ``max_seconds``). Returns seconds advanced."""
+        advanced = 0.0
+        for _ in range(10_000):  # bounded: one step per pending pickup or outcome
+            state = self.state()
+            now = state["clock"]["now"] / 1000
+            pending = [a for a in state["applications"] if a["applicationStatus"] == "processing"]
+            if not pending:
+                break
+            due = [t / 1000 for a in pending for t in (a.get("pickupAt"), a.get("completesAt")) if t is not None]
+            future = [t for t in due if t > now]
+            step = (min(future) - now) if future else 1.0
+            step = min(step, max_seconds - advanced)
+            if step <= 0:
+                break
+            self.advance(step)
+            advanced += step
+        return advanced
+
+    # ── world ──
+
+    def reset(self) -> None:
+        """Back to the world as loaded: state, clock, journal; then only the default scenarios are loaded."""
+        self.clear_scenarios()  # first: a reset re-runs the start rules (e.g. latency) of loaded scenarios
+        self._now = self._call("POST", "/_mock/reset", "reset")["clock"]["now"] / 1000
+        for scenario in self.default_scenarios:
+            self.load_scenario(scenario)
+
+    def state(self) -> dict[str, Any]:
+        return self._call("GET", "/_mock/state", "read the state")
+
+    def applications(self) -> list[dict[str, Any]]:
+        """Every application (status record plus createdAt, pickupAt, completesAt), in creation order."""
+        return self.state()["applications"]
+
+    def account(self, api_key: str | None = None) -> dict[str, Any]:
+        """``{"apiKey", "agencyId", "credits": {"available", "reserved", "spent", "granted"}, "connects", ...}``."""
+        key = api_key or self.api_key
+        return self._call("GET", f"/_mock/accounts/{key}", f"read account {key}")
+
+    def put_account(self, api_key: str | None = None, **changes: Any) -> dict[str, Any]:
+        """Create or update an account: ``credits``, ``connects``, ``agencyId``, ``freelancers``, ``webhookUrl``."""
+        key = api_key or self.api_key
+        return self._call("PUT", f"/_mock/accounts/{key}", f"update account {key}", json=changes)
+
+    # ── scenarios ──
+
+    def load_scenario(self, scenario: str | Path | dict[str, Any]) -> list[dict[str, Any]]:
+        """Load a scenario: a file path, YAML text, or a document (dict). Returns the loaded scenarios."""
+        if isinstance(scenario, FaultSchedule):
+            scenario = scenario.to_scenario()
+        if isinstance(scenario, dict):
+            body = self._call("POST", "/_mock/scenarios", "load scenario", json=scenario)
+        else:
+            text = str(scenario)
+            if isinstance(scenario, Path) or ("\n" not in text and text.endswith((".yaml", ".yml", ".json"))):
+                text = Path(scenario).read_text()
+            body = self._call(
+                "POST", "/_mock/scenarios", f"load scenario {scenario}", content=text.encode(),
+                headers={"content-type": "application/yaml"},
+            )
+        return body["scenarios"]
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/_mock/scenarios", "list scenarios")["scenarios"]
+
+    def clear_scenarios(self) -> None:
+        res = self._http.delete("/_mock/scenarios")
+        if res.status_code not in (200, 501):  # 501: scenario engine not built into this mock
+            raise MockError(res.status_code, res.text, "clear scenarios")
+
+    # ── observations ──
+
+    @property
+    def requests(self) -> RequestLog:
+        """The request journal, oldest first (a fresh copy on every access)."""
+        return RequestLog(Request.from_dict(e) for e in self._call("GET", "/_mock/requests", "read the journal")["requests"])
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/_mock/requests", "clear the journal")
+
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every webhook delivery with its attempts (``GET /_mock/webhooks/deliveries``)."""
+        return self._call("GET", "/_mock/webhooks/deliveries", "read webhook deliveries")["deliveries"]

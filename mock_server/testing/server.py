@@ -1,0 +1,96 @@
+"""The mock as a server in a background thread, for tests (:func:`serve`, :class:`MockServer`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..world import DEMO_API_KEY
+from .handle import UpHuntMock
+
+
+class MockServer:
+    """A uvicorn server for one :class:`~mock_server.runtime.Runtime`, in a daemon thread.
+
+    Binds 127.0.0.1 on a free port before the thread starts, so the port is
+    known at once and two servers (e.g. two xdist workers) can never collide.
+    """
+
+    def __init__(
+        self,
+        world: str | Path | None = None,
+        clock: str = "manual",
+        seed: int | None = None,
+    ) -> None:
+        self.world = world
+        self.clock = clock
+        self.seed = seed
+        self.base_url = ""
+        self.runtime: Any = None  # the in-process Runtime, for white-box tests; the handle never needs it
+        self._thread: Any = None
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        from ..http.app import create_app
+        from ..runtime import Runtime
+        from ..serving import ServerThread
+        from ..world import World
+
+        _quiet_dropped_connections()
+        world = World.from_file(self.world, seed=self.seed) if self.world else World.default(seed=self.seed or 0)
+        self.runtime = Runtime(world, clock=self.clock)
+        self._thread = ServerThread(create_app(self.runtime), startup_timeout=timeout).start()
+        self.base_url = self._thread.base_url
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread is not None:
+            self._thread.stop(timeout)
+            self._thread = None
+
+    def handle(self, api_key: str = DEMO_API_KEY) -> UpHuntMock:
+        return UpHuntMock(self.base_url, api_key=api_key, server=self)
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _DroppedConnectionFilter(logging.Filter):
+    """uvicorn logs an ERROR for every connection a scenario drops on purpose; tests expect those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
+def _quiet_dropped_connections() -> None:
+    log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DroppedConnectionFilter) for f in log.filters):
+        log.addFilter(_DroppedConnectionFilter())
+
+
+@contextmanager
+def serve(
+    world: str | Path | None = None,
+    scenarios: Sequence[str | Path | dict[str, Any]] = (),
+    clock: str = "manual",
+    seed: int | None = None,
+    api_key: str = DEMO_API_KEY,
+) -> Iterator[UpHuntMock]:
+    """Start a mock, yield its handle (scenarios loaded), stop it::
+
+        with serve() as mock:
+            httpx.post(mock.base_url + "/api/auto-apply-v2/apply", headers=mock.headers, json={...})
+    """
+    with MockServer(world=world, clock=clock, seed=seed) as server:
+        mock = server.handle(api_key)
+        try:
+            for scenario in scenarios:
+                mock.load_scenario(scenario)
+            yield mock
+        finally:
+            mock.close()
