@@ -15,9 +15,3 @@ class Account:
     webhook_url: str | None = None
     legacy_keys: list[str] = field(default_factory=list)  # retired v1 Bearer `up_` keys
 
-
-def mask_key(key: str) -> str:
-    """Show enough of a key to recognise it in logs, never enough to use it."""
-    if len(key) <= 8:
-        return "****"
-    return f"{key[:6]}…{key[-4:]}"
