@@ -30,7 +30,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 # The window sizes the spec's 429 bodies can name (RateLimitError.window).
 WINDOWS: dict[str, int] = {"minute": 60, "day": 86_400}
@@ -92,6 +92,20 @@ def billing_period(now: float) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
+class _Window(NamedTuple):
+    """One fixed window of an operation's limits, as it stands at a given instant."""
+
+    limit: int
+    name: str  # minute | day
+    size: int  # seconds
+    start: int  # Unix seconds
+    used: int  # requests counted in it so far
+
+    @property
+    def end(self) -> int:
+        return self.start + self.size
+
+
 class RateLimiter:
     """Counts requests per (key, group, window) and decides whether one more fits."""
 
@@ -149,40 +163,38 @@ class RateLimiter:
                 )
         return cls(limits, enabled=enabled, legacy_quota=legacy_quota)
 
-    def check(self, key: str, group: str, now: float) -> Decision | None:
-        """Count one request of ``key`` to ``group`` if it fits every window; None when nothing meters it."""
-        windows = self.limits.get(group)
-        if not windows:
-            return None
+    def _windows(self, key: str | None, group: str, now: float) -> list[_Window]:
+        """Every window of ``group`` at ``now``, with what ``key`` has used of it (0 for no key)."""
         states = []
-        for window, limit in windows.items():
+        for window, limit in self.limits.get(group, {}).items():
             size = WINDOWS[window]
             start = int(math.floor(now / size) * size)
-            states.append((limit, window, size, start, self._count((key, group, window), start)))
-        refused = [s for s in states if s[4] >= s[0]] if self.enabled else []
+            used = self._count((key, group, window), start) if key else 0
+            states.append(_Window(limit, window, size, start, used))
+        return states
+
+    def check(self, key: str, group: str, now: float) -> Decision | None:
+        """Count one request of ``key`` to ``group`` if it fits every window; None when nothing meters it."""
+        states = self._windows(key, group, now)
+        if not states:
+            return None
+        refused = [w for w in states if w.used >= w.limit] if self.enabled else []
         if refused:
             # The window that frees up last decides how long the client must wait.
-            limit, window, size, start, _count = max(refused, key=lambda s: s[3] + s[2])
-            return Decision(False, limit, 0, start + size, window, retry_after=max(1, math.ceil(start + size - now)))
-        for _limit, window, _size, start, count in states:
-            self._counts[(key, group, window)] = (start, count + 1)
-        limit, window, size, start, count = min(states, key=lambda s: (s[0] - s[4] - 1, s[2]))
-        return Decision(True, limit, max(0, limit - count - 1), start + size, window)
+            w = max(refused, key=lambda w: w.start + w.size)
+            return Decision(False, w.limit, 0, w.end, w.name, retry_after=max(1, math.ceil(w.end - now)))
+        for w in states:
+            self._counts[(key, group, w.name)] = (w.start, w.used + 1)
+        w = min(states, key=lambda w: (w.limit - w.used - 1, w.size))
+        return Decision(True, w.limit, max(0, w.limit - w.used - 1), w.end, w.name)
 
     def peek(self, key: str | None, group: str, now: float) -> Decision | None:
         """The window the headers would describe for ``key`` now, without counting (for injected responses)."""
-        windows = self.limits.get(group)
-        if not windows:
+        states = self._windows(key, group, now)
+        if not states:
             return None
-        best: tuple[int, int, Decision] | None = None
-        for window, limit in windows.items():
-            size = WINDOWS[window]
-            start = int(math.floor(now / size) * size)
-            left = max(0, limit - (self._count((key, group, window), start) if key else 0))
-            candidate = (left, size, Decision(True, limit, left, start + size, window))
-            if best is None or candidate[:2] < best[:2]:
-                best = candidate
-        return best[2] if best else None
+        w = min(states, key=lambda w: (max(0, w.limit - w.used), w.size))
+        return Decision(True, w.limit, max(0, w.limit - w.used), w.end, w.name)
 
     def check_legacy(self, key: str, now: float) -> Decision | None:
         """Count one legacy Bearer request of account ``key`` against the billing-period quota."""
