@@ -119,9 +119,8 @@ async def read_body(headers: Any, receive: Any, limit: int = MAX_BODY_BYTES) -> 
     return b"".join(chunks)
 
 
-def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply:
-    """Stages 4-8 of the pipeline (see the module docstring)."""
-    dialect = errors.dialect_of(op.handler)
+def _serve_api(rt: Runtime, op: Operation, dialect: str, request: _RequestView, raw: bytes) -> _Reply:
+    """Stages 4-8 of the pipeline (see the module docstring); errors in the operation's ``dialect``."""
     sim = rt.sim
     # 4. authenticate
     key = request.headers.get("x-api-key")
@@ -212,7 +211,7 @@ class _ApiEndpoint:
             entry.matched_rule = info.matched_rule
         # 4-8.
         if response is None:
-            response = _serve_api(rt, op, request, raw)
+            response = _serve_api(rt, op, self.dialect, request, raw)
         entry.status = response.status_code
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
