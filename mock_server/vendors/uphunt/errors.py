@@ -107,9 +107,10 @@ def for_status(status: int, message: str, **context: Any) -> ApiError:
     return cls(message, **context)
 
 
-def error_body(status: int, message: str, dialect: str = "auto_apply", **context: Any) -> dict[str, Any]:
+def error_body(status: int, message: str, dialect: str = "auto_apply", code: str = "error", **context: Any) -> dict[str, Any]:
+    """The body of a refusal: the data dialect names a code (by status, else ``code``), auto-apply a sentence."""
     if dialect == "data":
-        return {"error": DATA_CODES.get(status, "error"), "message": message, **context}
+        return {"error": DATA_CODES.get(status, code), "message": message, **context}
     return {"error": message, **context}
 
 
@@ -129,4 +130,4 @@ def render(exc: ApiError, dialect: str) -> tuple[int, dict[str, Any], dict[str, 
     context = dict(exc.context)
     if exc.field and dialect != "data" and status in (400, 413, 422):
         context = {"field": exc.field, **context}
-    return status, error_body(status, exc.message, dialect, **context), dict(exc.headers)
+    return status, error_body(status, exc.message, dialect, code=exc.code, **context), dict(exc.headers)
