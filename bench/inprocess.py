@@ -27,10 +27,12 @@ from mock_server.vendors.uphunt.world import World  # noqa: E402
 HEADERS = [(b"x-api-key", b"bench_key"), (b"content-type", b"application/json")]
 
 
-async def call(app: Any, method: str, path: str, query: bytes = b"", body: bytes = b"") -> list[dict[str, Any]]:
+async def call(
+    app: Any, method: str, path: str, query: bytes = b"", body: bytes = b"", headers: list[tuple[bytes, bytes]] = HEADERS
+) -> list[dict[str, Any]]:
     scope = {
         "type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query,
-        "headers": [*HEADERS, (b"content-length", str(len(body)).encode())], "http_version": "1.1",
+        "headers": [*headers, (b"content-length", str(len(body)).encode())], "http_version": "1.1",
         "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": "", "app": app,
     }
     pending = [{"type": "http.request", "body": body, "more_body": False}]
