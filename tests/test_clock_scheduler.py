@@ -96,6 +96,17 @@ def test_events_run_in_time_then_insertion_order_with_their_own_timestamps() -> 
     assert s.advance(100.0) == 0 and s.next_due() is None and c.now() == 106.0
 
 
+def test_an_event_with_an_arg_calls_its_callback_with_it_in_order_with_the_others() -> None:
+    c = ManualClock(0.0)
+    s = Scheduler(c)
+    seen: list[object] = []
+    s.at(3.0, seen.append, "with arg", ("x", 3.0))
+    s.at(1.0, lambda: seen.append("no arg"))
+    s.after(3.0, seen.append, arg=None)  # None is an argument like any other
+    assert s.advance(5.0) == 3
+    assert seen == ["no arg", ("x", 3.0), None]
+
+
 def test_events_scheduled_during_an_advance_run_in_the_same_advance_when_due() -> None:
     c = ManualClock(0.0)
     s = Scheduler(c)

@@ -14,23 +14,49 @@ import contextlib
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 from .clock import Clock, ManualClock
 
+_NO_ARG: Any = object()
 
-@dataclass(order=True)
+
 class Event:
-    """A callback due at simulated time ``due``; ties run in scheduling order."""
+    """A callback due at simulated time ``due``; ties run in scheduling order.
 
-    due: float
-    seq: int
-    callback: Callable[[], None] = field(compare=False)
-    label: str = field(default="", compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    ``callback(arg)`` when the event was scheduled with an ``arg``, else ``callback()``. A
+    bound method shared by every event plus an ``arg`` (``at(t, self._pickup, "pickup", app)``)
+    keeps an event one object: a closure per event (``lambda: self._pickup(app)``) was three
+    more (function, closure tuple, cells) that the cyclic collector walked for as long as the
+    event waited, i.e. for every application still in progress (bench/RESULTS.md, the tail).
+    """
+
+    __slots__ = ("due", "seq", "callback", "arg", "label", "cancelled")
+
+    def __init__(
+        self, due: float, seq: int, callback: Callable[..., None], label: str = "", arg: Any = _NO_ARG
+    ) -> None:
+        self.due = due
+        self.seq = seq
+        self.callback = callback
+        self.arg = arg
+        self.label = label
+        self.cancelled = False
+
+    def __lt__(self, other: Event) -> bool:
+        return self.due < other.due or (self.due == other.due and self.seq < other.seq)
+
+    def __repr__(self) -> str:
+        return f"Event(due={self.due!r}, seq={self.seq!r}, label={self.label!r}, cancelled={self.cancelled!r})"
 
     def cancel(self) -> None:
         self.cancelled = True
+
+    def run(self) -> None:
+        if self.arg is _NO_ARG:
+            self.callback()
+        else:
+            self.callback(self.arg)
 
 
 class Scheduler:
@@ -45,15 +71,16 @@ class Scheduler:
     def __len__(self) -> int:
         return sum(1 for e in self._heap if not e.cancelled)
 
-    def at(self, due: float, callback: Callable[[], None], label: str = "") -> Event:
-        event = Event(due, next(self._seq), callback, label)
+    def at(self, due: float, callback: Callable[..., None], label: str = "", arg: Any = _NO_ARG) -> Event:
+        """Run ``callback()`` at ``due`` (or ``callback(arg)`` when an ``arg`` is given)."""
+        event = Event(due, next(self._seq), callback, label, arg)
         heapq.heappush(self._heap, event)
         if self._wake is not None and self._heap[0] is event:
             self._wake.set()
         return event
 
-    def after(self, delay: float, callback: Callable[[], None], label: str = "") -> Event:
-        return self.at(self.clock.now() + max(0.0, delay), callback, label)
+    def after(self, delay: float, callback: Callable[..., None], label: str = "", arg: Any = _NO_ARG) -> Event:
+        return self.at(self.clock.now() + max(0.0, delay), callback, label, arg)
 
     def next_due(self) -> float | None:
         while self._heap and self._heap[0].cancelled:
@@ -76,7 +103,7 @@ class Scheduler:
             event = heapq.heappop(self._heap)
             if manual and event.due > self.clock.now():
                 self.clock.set(event.due)
-            event.callback()
+            event.run()
             ran += 1
         return ran
 

@@ -30,7 +30,7 @@ def apply_to_job(ctx: Ctx) -> Result:
         timeline=proposal.get("timeline"),
         boost_bids=proposal.get("boostBids", 0),
         auto_fill_other_questions=bool(body.get("autoFillOtherQuestions", False)),
-        question_answers=list(body.get("questionAnswers") or []),
+        question_answers=tuple(body.get("questionAnswers") or ()),
     )
     app = ctx.runtime.sim.apply(ctx.account, req)
     return 200, {

@@ -60,7 +60,7 @@ class Application:
     timeline: str | None
     boost_bids: int
     auto_fill_other_questions: bool
-    question_answers: list[dict[str, Any]]
+    question_answers: tuple[dict[str, Any], ...]  # a tuple: it never changes, and the collector stops tracking it
     created_at: float
     pickup_at: float
     completes_at: float

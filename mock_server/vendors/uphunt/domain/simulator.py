@@ -61,7 +61,7 @@ class ApplyRequest:
     timeline: str | None = None
     boost_bids: int = 0
     auto_fill_other_questions: bool = False
-    question_answers: list[dict[str, Any]] = field(default_factory=list)
+    question_answers: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(slots=True)
@@ -125,6 +125,9 @@ class Simulator:
         self.outcome_hooks: list[OutcomeHook] = []
         self.event_listeners: list[Callable[[TerminalEvent], None]] = []
         self.rate_limiter: RateLimiter | None = None  # per-key windows; set by World.build, rebuilt on reset
+        # Bound once: every application's two events share them (no closure per event to keep alive).
+        self._pickup_event = self._pickup
+        self._complete_event = self._complete
 
     # ── accounts ────────────────────────────────────────────────────────
 
@@ -203,8 +206,8 @@ class Simulator:
         self._latest[(account.api_key, job.id)] = app
         self.waiting += 1
         self.processing += 1
-        self.scheduler.at(pickup_at, lambda: self._pickup(app), "pickup")
-        self.scheduler.at(app.completes_at, lambda: self._complete(app), "complete")
+        self.scheduler.at(pickup_at, self._pickup_event, "pickup", app)
+        self.scheduler.at(app.completes_at, self._complete_event, "complete", app)
         return app
 
     def _new_application(
