@@ -1,14 +1,14 @@
 """Where the apply tail comes from, measured without sockets and without trusting the wall clock.
 
-    python bench/tail.py [--fill 100000] [--measure 20000] [--cli-gc]
+    python bench/tail.py [--fill 100000] [--measure 20000] [--gc policy|freeze|default]
 
 Builds the full bench world (1,000 accounts, bench/worlds.py), fills it with ``--fill``
 applications through the ASGI pipeline (as traffic would), then sends ``--measure`` more
 applies and reports, per request: the time spent in the cyclic garbage collector (gc.callbacks
 around every collection, by generation), the objects the collector tracks that each apply
-leaves behind, and the slowest requests with what they spent it on. ``--cli-gc`` applies the
-collector policy that ``uphunt-mock serve`` applies (whatever the current code does at start-up),
-so before/after of a GC change shows here.
+leaves behind, and the slowest requests with what they spent it on. ``--gc`` picks the
+collector policy: ``policy`` (mock_server.core.gc_policy, what ``uphunt-mock serve`` applies),
+``freeze`` (the world frozen once at start, as before issue 18) or ``default`` (CPython's).
 
 The pause *durations* move with the machine's load; the *counts* (collections per generation,
 objects scanned, objects left behind per apply) do not, and they are what explains the tail.
@@ -62,10 +62,12 @@ class GcMeter:
 
 
 def tracked() -> int:
-    return len(gc.get_objects())
+    """Objects the collector tracks, the frozen ones included (what the state holds)."""
+    gc.collect(0)  # what the last requests left for generation 0 to free is not state
+    return len(gc.get_objects()) + gc.get_freeze_count()
 
 
-async def main(fill: int, measure: int, cli_gc: bool) -> dict[str, Any]:
+async def main(fill: int, measure: int, gc_mode: str) -> dict[str, Any]:
     world_file = full_world_file()
     try:
         jobs = open_jobs(world_file)
@@ -73,11 +75,11 @@ async def main(fill: int, measure: int, cli_gc: bool) -> dict[str, Any]:
     finally:
         world_file.unlink()
     app = create_app(runtime)
-    if cli_gc:
-        from mock_server import cli
+    if gc_mode == "policy":  # what `uphunt-mock serve` does since issue 18
+        from mock_server.core import gc_policy
 
-        cli._freeze_world()
-    else:
+        gc_policy.install()
+    elif gc_mode == "freeze":  # what it did before: collect and freeze the world at start only
         gc.collect()
         gc.freeze()
     meter = GcMeter()
@@ -124,7 +126,7 @@ async def main(fill: int, measure: int, cli_gc: bool) -> dict[str, Any]:
     return {
         "fill": fill,
         "measure": measure,
-        "cli_gc": cli_gc,
+        "gc": gc_mode,
         "fill_seconds": round(fill_s, 2),
         "fill_full_collections": len(full_pauses),
         "fill_longest_full_collection_ms": round(max((p[1] for p in full_pauses), default=0) * 1000, 2),
@@ -159,6 +161,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--fill", type=int, default=100_000)
     parser.add_argument("--measure", type=int, default=20_000)
-    parser.add_argument("--cli-gc", action="store_true")
+    parser.add_argument("--gc", choices=["policy", "freeze", "default"], default="policy")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.fill, args.measure, args.cli_gc)), indent=2))
+    print(json.dumps(asyncio.run(main(args.fill, args.measure, args.gc)), indent=2))

@@ -32,7 +32,9 @@ def account_key(i: int) -> str:
 def full_world_file() -> Path:
     """The bench world plus 1,000 accounts, written to a temporary YAML file (the caller unlinks it)."""
     data = yaml.safe_load(EMPTY_WORLD.read_text())
-    data["accounts"] += [{"apiKey": account_key(i), "agencyId": "agency_bench", "credits": 1_000_000} for i in range(ACCOUNTS)]
+    data["accounts"] += [
+        {"apiKey": account_key(i), "agencyId": "agency_bench", "credits": 1_000_000} for i in range(ACCOUNTS)
+    ]
     fd, name = tempfile.mkstemp(prefix="uphunt-bench-world-", suffix=".yaml")
     with open(fd, "w") as out:
         yaml.safe_dump(data, out, sort_keys=False)
@@ -55,6 +57,10 @@ def apply_pair(n: int, jobs: list[str]) -> tuple[str, str]:
 
 def apply_body(job: str) -> bytes:
     return json.dumps(
-        {"jobId": job, "coverLetter": "Hello from the benchmark: I have done this before.", "proposal": {"hourlyRate": 50}},
+        {
+            "jobId": job,
+            "coverLetter": "Hello from the benchmark: I have done this before.",
+            "proposal": {"hourlyRate": 50},
+        },
         separators=(",", ":"),
     ).encode()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import signal
 import sys
 import threading
@@ -61,6 +60,7 @@ def serve(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     import uvicorn
 
+    from .core import gc_policy
     from .core.app import create_app
     from .core.serving import QuietExitServer, bind_socket
 
@@ -80,8 +80,8 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     for loaded in runtime.scenarios.list():
         print(f"  scenario: {loaded['name']} ({loaded['source']}, {len(loaded['rules'])} rule(s))", flush=True)
     app = create_app(runtime)
-    _freeze_world()
-    runtime.reset_hooks.append(_freeze_world)
+    gc_policy.install()  # the world, and what traffic adds to it, out of the collector's pauses
+    runtime.reset_hooks.append(gc_policy.collect_and_freeze)
     # No access log: the request journal (GET /_mock/requests) records every request already.
     config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2, access_log=False)
     server = stop.server = QuietExitServer(config)
@@ -120,20 +120,6 @@ class _StopOnSignal:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-
-
-def _freeze_world() -> None:
-    """Keep the world out of the cyclic GC, and collect the previous one now.
-
-    A world (tens of thousands of objects in a big one) lives until the next reset. Left to
-    the GC, every full collection walks all of it, and the first one after a reset also frees
-    the old world: pauses of up to hundreds of milliseconds in the middle of traffic (apply
-    p99 at 50 connections was ~370 ms, see bench/RESULTS.md). Paying for it inside the serve
-    start-up and `POST /_mock/reset` keeps the pauses out of API requests.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
