@@ -36,7 +36,13 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", metavar="FILE", action="append", default=[], help="scenario file (repeatable)")
     p.add_argument("--clock", default="real", help="real | manual | scale=F (F real seconds per simulated second)")
     p.add_argument("--seed", type=int, default=None, help="seed for generated data and random outcomes")
-    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    p.add_argument("--log-level", default="warning", help="the HTTP server's log level (default warning)")
+    p.add_argument(
+        "--server",
+        choices=("granian", "uvicorn"),
+        default=None,
+        help="HTTP server: granian (default; Rust, the fastest in bench/RESULTS.md) or uvicorn (httptools + uvloop)",
+    )
 
 
 def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to keep --help fast
@@ -58,11 +64,9 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
-    import uvicorn
-
     from .core import gc_policy
     from .core.app import create_app
-    from .core.serving import QuietExitServer, bind_socket
+    from .core.serving import DEFAULT_SERVER, bind_socket, make_server
 
     runtime = build_runtime(args)
     try:
@@ -83,8 +87,7 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     gc_policy.install()  # the world, and what traffic adds to it, out of the collector's pauses
     runtime.reset_hooks.append(gc_policy.collect_and_freeze)
     # No access log: the request journal (GET /_mock/requests) records every request already.
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2, access_log=False)
-    server = stop.server = QuietExitServer(config)
+    server = stop.server = make_server(args.server or DEFAULT_SERVER, app, log_level=args.log_level)
     server.should_exit = stop.requested
     server.run(sockets=[sock])
     print("uphunt-mock stopped", flush=True)

@@ -1,5 +1,13 @@
 """Serving an ASGI app on a socket: the CLI, the pytest plugin and the tests all go through here.
 
+Two HTTP servers can run the app, chosen by name (:data:`SERVERS`; ``serve --server``):
+``granian`` (the default: a Rust HTTP server for ASGI apps, about twice uvicorn's throughput
+in bench/RESULTS.md) and ``uvicorn`` (with httptools and uvloop). Both are driven the same
+way: ``server = make_server(name, app)``, ``server.run(sockets=[sock])`` blocks until
+``server.should_exit = True``, then shuts down gracefully (in-flight requests finish, the app's
+lifespan shutdown runs) within a bounded time; ``server.started`` turns true once the app's
+lifespan start-up is done.
+
 Two things are easy to get wrong and are done once here: the listening socket
 is created with ``IPPROTO_TCP`` so asyncio sets TCP_NODELAY on accepted
 connections (without it, keep-alive clients wait ~40 ms per request for
@@ -10,12 +18,21 @@ returning and stops within a bounded time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
+
+SERVERS = ("granian", "uvicorn")
+DEFAULT_SERVER = os.environ.get("UPHUNT_MOCK_SERVER", "granian")
+"""``serve``'s and :class:`ServerThread`'s server; the environment variable picks another for a
+whole test run (``UPHUNT_MOCK_SERVER=uvicorn pytest``), so the suite can prove either."""
+GRACEFUL_SHUTDOWN_S = 2.0
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -40,19 +57,172 @@ class QuietExitServer(uvicorn.Server):
         self._captured_signals.clear()
 
 
+class GranianServer:
+    """``app`` under granian, embedded in this process: Rust does the HTTP, this thread's event
+    loop (uvloop when installed) runs the app. Same interface as :class:`uvicorn.Server` for
+    what this project uses of it (``run``, ``started``, ``should_exit``).
+
+    The socket is the caller's (bound and listening already, so ``--port 0`` knows its port and
+    connections queue from the moment the URL is printed); granian is handed its descriptor.
+    Setting ``should_exit`` from a signal handler or another thread stops the server: granian
+    stops accepting, finishes the requests in flight, then the app's lifespan shutdown runs.
+    Requests still running after ``graceful_timeout`` seconds are cancelled.
+    """
+
+    def __init__(self, app: Any, log_level: str = "warning", graceful_timeout: float = GRACEFUL_SHUTDOWN_S) -> None:
+        self.app = _LifespanWatch(app, self._mark_started)
+        self.log_level = log_level
+        self.graceful_timeout = graceful_timeout
+        self.started = False
+        self._should_exit = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._granian: Any = None
+
+    def _mark_started(self) -> None:
+        self.started = True
+
+    @property
+    def should_exit(self) -> bool:
+        return self._should_exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._should_exit = value
+        loop = self._loop
+        if value and loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed already: nothing left to stop
+                loop.call_soon_threadsafe(self._stop)
+
+    def _stop(self) -> None:
+        if self._granian is not None:
+            self._granian.stop()
+
+    def run(self, sockets: list[socket.socket]) -> None:
+        (sock,) = sockets
+        loop = _new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve(sock))
+        finally:
+            self._loop = None
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            asyncio.set_event_loop(None)
+
+    async def _serve(self, sock: socket.socket) -> None:
+        from granian.constants import Interfaces
+        from granian.server.embed import Server
+
+        class _OnSocket(Server):
+            """Serves on the caller's socket instead of binding one of its own."""
+
+            def _init_shared_socket(self) -> None:
+                from granian._granian import SocketHolder
+
+                self._ssp = None
+                # A duplicate descriptor: granian closes the one it holds when it stops, the caller closes its own.
+                self._shd = SocketHolder(os.dup(sock.fileno()), False, self.backlog)
+
+        granian = _OnSocket(
+            self.app,
+            interface=Interfaces.ASGI,
+            websockets=False,
+            log_level=_granian_level(self.log_level),
+            log_dictconfig=_GRANIAN_LOGGING,
+        )
+        _quiet_granian_logs()
+        granian.workers_kill_timeout = self.graceful_timeout
+        self._granian = granian
+        self._loop = asyncio.get_running_loop()
+        if self._should_exit:  # a stop asked for before the loop ran
+            return
+        with contextlib.suppress(asyncio.TimeoutError):  # requests past the graceful timeout were cancelled
+            await granian.serve()
+
+
+class _LifespanWatch:
+    """The app, plus a callback once its lifespan start-up completed (granian has no ``started``)."""
+
+    def __init__(self, app: Any, on_startup: Any) -> None:
+        self.app = app
+        self.on_startup = on_startup
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def watched_send(message: Any) -> None:
+            await send(message)
+            if message["type"] == "lifespan.startup.complete":
+                self.on_startup()
+
+        await self.app(scope, receive, watched_send)
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # Windows
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _granian_level(level: str) -> Any:
+    from granian.log import LogLevels
+
+    return LogLevels(level.lower()) if level.lower() in LogLevels.__members__ else LogLevels.warning
+
+
+class _NotExperimental(logging.Filter):
+    """granian calls its embedded server experimental, at WARNING, on every start: not news to a mock's user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "experimental" not in record.getMessage()
+
+
+# granian logs to stdout by default: here its lines go to stderr, so stdout stays the CLI's (``--json``).
+_GRANIAN_LOGGING = {
+    "handlers": {
+        "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+        "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+    }
+}
+
+
+def _quiet_granian_logs() -> None:
+    logger = logging.getLogger("_granian")
+    if not any(isinstance(f, _NotExperimental) for f in logger.filters):
+        logger.addFilter(_NotExperimental())
+
+
+def make_server(name: str, app: Any, log_level: str = "warning", graceful_timeout: float = GRACEFUL_SHUTDOWN_S) -> Any:
+    """The server called ``name`` (one of :data:`SERVERS`) for ``app``, ready to ``run(sockets=[sock])``."""
+    if name == "granian":
+        return GranianServer(app, log_level=log_level, graceful_timeout=graceful_timeout)
+    if name == "uvicorn":
+        config = uvicorn.Config(
+            app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=graceful_timeout, access_log=False
+        )
+        return QuietExitServer(config)
+    raise ValueError(f"unknown server {name!r} (use {' or '.join(SERVERS)})")
+
+
 class ServerThread:
-    """Run ``app`` under uvicorn in a daemon thread on 127.0.0.1 and a free port.
+    """Run ``app`` in a daemon thread on 127.0.0.1 and a free port (under :data:`DEFAULT_SERVER`).
 
     ``with ServerThread(app) as server: server.base_url`` — the server is
     accepting connections when the block starts and stopped when it ends.
     """
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0, server: str | None = None
+    ) -> None:
         self.sock = bind_socket(host, port)
+        self.sock.listen(2048)
         self.port: int = self.sock.getsockname()[1]
         self.host = host
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1, access_log=False)
-        self.server = uvicorn.Server(config)
+        self.server = make_server(server or DEFAULT_SERVER, app, graceful_timeout=1.0)
         self.startup_timeout = startup_timeout
         self.thread = threading.Thread(target=self._run, name=f"uphunt-mock:{self.port}", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None
