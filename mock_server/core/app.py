@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -45,8 +46,30 @@ from .vendor import Ctx, Reply
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def encode_json(body: Any) -> bytes:
+    """Compact UTF-8 JSON: orjson (Rust, ~10x the standard library on a reply), and the standard library
+    for what orjson refuses (integers beyond 64 bits, non-string keys) so the output never depends on it."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _encode(body).encode()
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(_encode(body).encode(), status_code=status, headers=headers, media_type="application/json")
+    return Response(encode_json(body), status_code=status, headers=headers, media_type="application/json")
+
+
+_CONTENT_TYPE_JSON = (b"content-type", b"application/json")
+_header_names: dict[str, bytes] = {}  # "X-RateLimit-Limit" -> b"x-ratelimit-limit", encoded once
+
+
+def _header_name(name: str) -> bytes:
+    encoded = _header_names.get(name)
+    if encoded is None:
+        encoded = name.lower().encode("latin-1")
+        if len(_header_names) < 256:  # scenario replies may name any header: the cache stays small
+            _header_names[name] = encoded
+    return encoded
 
 
 class _Reply:
@@ -56,13 +79,13 @@ class _Reply:
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status_code = status
-        self.body = _encode(body).encode()
+        self.body = encode_json(body)
         self.headers = headers
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        raw = [_CONTENT_TYPE_JSON, (b"content-length", b"%d" % len(self.body))]
         if self.headers:
-            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+            raw += [(_header_name(k), v.encode("latin-1")) for k, v in self.headers.items()]
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
 
