@@ -294,3 +294,14 @@ def test_sdk_shapes_are_required(spec: dict[str, Any]) -> None:
     assert feed["stable_scan"]["default"] is True
     page_size = resolve(spec, spec["components"]["parameters"]["PageSize"])["schema"]
     assert (page_size["minimum"], page_size["maximum"], page_size["default"]) == (1, 100, 25)
+
+
+def test_domain_defaults_are_the_spec_tables(spec: dict[str, Any]) -> None:
+    from mock_server.vendors.jobo.domain.world import DEFAULT_PRICES, DEFAULT_RATE_LIMITS
+
+    assert spec["x-mock-rate-limits"] == DEFAULT_RATE_LIMITS
+    prices = {op["operationId"]: op["x-mock-price"]["credits"] for _, _, op in operations(spec)}
+    as_milli = {name: int(Decimal(str(prices[op])) * 1000) for name, op in (
+        ("search", "searchJobs"), ("company_jobs", "getCompanyJobs"), ("feed", "getJobsFeed"), ("geocode", "geocodeLocation"),
+    )}  # fmt: skip
+    assert as_milli == DEFAULT_PRICES

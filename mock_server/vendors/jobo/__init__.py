@@ -1,0 +1,1 @@
+"""The Jobo Enterprise API vendor (seed 004): jobs search and feed, companies, geocoding, wallet."""
