@@ -37,7 +37,7 @@ from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
 from .docs_page import render_docs
 from .errors import ApiError
-from .runtime import RequestInfo, Runtime
+from .runtime import RequestInfo, Runtime, set_current_runtime
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
 from .vendor import Ctx, Reply
@@ -60,9 +60,16 @@ class _Reply:
         self.headers = headers
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        content_type = b"application/json"
+        raw = [(b"content-length", str(len(self.body)).encode())]
         if self.headers:
-            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+            for k, v in self.headers.items():
+                name = k.lower().encode("latin-1")
+                if name == b"content-type":  # a vendor's own JSON media type (e.g. application/problem+json)
+                    content_type = v.encode("latin-1")
+                else:
+                    raw.append((name, v.encode("latin-1")))
+        raw.insert(0, (b"content-type", content_type))
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
 
@@ -183,6 +190,7 @@ class _ApiEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         rt, op = self.rt, self.op
+        set_current_runtime(rt)
         started = time.perf_counter()
         if not isinstance(rt.clock, ManualClock):
             rt.sim.scheduler.run_due()
@@ -194,7 +202,9 @@ class _ApiEndpoint:
         except RequestInvalid as exc:
             raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
         # 2. journal (raw: decoded only when read)
-        entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
+        entry = rt.journal.start(
+            now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw
+        )
         entry.operation_id = op.operation_id
         # 3. request hooks (scenarios)
         if response is None and rt.request_hooks:
@@ -211,7 +221,9 @@ class _ApiEndpoint:
             for hook in rt.request_hooks:
                 reply = await hook(info)
                 if reply is not None:
-                    response = _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
+                    response = (
+                        _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
+                    )
                     break
             entry.matched_rule = info.matched_rule
         # 4-8.
@@ -282,7 +294,9 @@ class RegistryError(ValueError):
 def check_registry(owner: str, operations: list[Operation], handlers: Any) -> None:
     """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
     wanted = {op.handler: op.operation_id for op in operations}
-    missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
+    missing = sorted(
+        f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers
+    )
     unused = sorted(set(handlers) - set(wanted))
     problems = []
     if missing:
@@ -305,10 +319,14 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     ]
     control_ops = compile_operations(load_spec("control.yaml"))
     check_registry("control API", control_ops, CONTROL_HANDLERS)
-    routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
+    routes += [
+        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops
+    ]
     spec_bytes = json.dumps(api_spec).encode()
     docs_html = render_docs(api_spec, load_spec("control.yaml"))
-    routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
+    routes.append(
+        Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"])
+    )
     routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
 
     async def http_error(request: Request, exc: Exception) -> Response:

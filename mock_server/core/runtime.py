@@ -12,6 +12,7 @@ reset) and ``request_hooks`` (run before each API handler).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,22 @@ class RequestInfo:
 RequestHook = Callable[[RequestInfo], Awaitable[Any]]
 
 
+_current: ContextVar[Runtime | None] = ContextVar("uphunt_mock_current_runtime", default=None)
+
+
+def current_runtime() -> Runtime | None:
+    """The runtime serving the request being handled (None outside a request).
+
+    For vendor hooks that get no runtime argument but answer per world, such as
+    :meth:`Vendor.render_error` when a world chooses the vendor's error format.
+    """
+    return _current.get()
+
+
+def set_current_runtime(rt: Runtime | None) -> None:
+    _current.set(rt)
+
+
 class Runtime:
     """A mock instance: build with a world (or a vendor's default world) and a clock mode, then serve or drive it.
 
@@ -61,7 +78,11 @@ class Runtime:
         self.vendor: Vendor = chosen or getattr(world, "vendor", None) or get_vendor()
         self.clock_spec = clock
         parse_clock(clock)  # fail early on a bad spec
-        capacity = journal_capacity if journal_capacity is not None else self.world.settings_section("journal").get("capacity", 1000)
+        capacity = (
+            journal_capacity
+            if journal_capacity is not None
+            else self.world.settings_section("journal").get("capacity", 1000)
+        )
         self.journal = Journal(capacity=capacity)
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []

@@ -1,1 +1,137 @@
-"""The Jobo Enterprise API vendor (seed 004): jobs search and feed, companies, geocoding, wallet."""
+"""The Jobo Enterprise API (seed 004): jobs search and feed, companies, geocoding, credit wallet.
+
+``VENDOR`` is what :func:`mock_server.core.vendor.get_vendor` finds under the name ``jobo``.
+The spec is ``openapi/jobo.yaml``; the simulated service is :mod:`.domain`; handlers by
+operationId in :mod:`.handlers`; wire shapes in :mod:`.render`; errors and their two dialects in
+:mod:`.errors`; the world in :mod:`.world`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mock_server.core.errors import ApiError
+from mock_server.core.runtime import current_runtime
+from mock_server.core.spec import load_spec
+
+from . import errors
+from .domain import errors as domain_errors
+from .handlers import HANDLERS
+from .world import DEMO_API_KEY, SPEC_NAME, JoboBackend, JoboWorldFile
+
+if TYPE_CHECKING:
+    from mock_server.core.runtime import Runtime
+    from mock_server.core.spec import Operation
+
+from mock_server.core.vendor import Vendor
+
+
+class JoboVendor(Vendor):
+    name = "jobo"
+    title = "Jobo Enterprise"
+    spec_name = SPEC_NAME
+    demo_api_key = DEMO_API_KEY
+    handlers = HANDLERS
+    domain_errors = (domain_errors.JoboDomainError,)
+
+    def load_world(self, path: str | Path | None = None, seed: int | None = None) -> JoboWorldFile:
+        return JoboWorldFile.from_file(path, seed) if path else JoboWorldFile.default(seed or 0)
+
+    # ── the request pipeline ────────────────────────────────────────────
+
+    def authenticate(self, rt: Runtime, op: Operation, headers: Mapping[str, str]) -> Any:
+        """``X-Api-Key`` only (J10). ``GET /api/companies/{id}`` is public: no key, no principal (J9)."""
+        key = headers.get("x-api-key")
+        if key is None and op.operation_id == "getCompany":
+            return None
+        backend: JoboBackend = rt.sim
+        try:
+            return backend.world.authenticate(key)
+        except domain_errors.Unauthenticated:
+            raise errors.Unauthorized() from None
+
+    def admit(self, rt: Runtime, op: Operation, principal: Any, headers: Mapping[str, str]) -> dict[str, str]:
+        """Rolling windows per key, general and feed apart (J8); a 429 takes no slot and costs nothing."""
+        backend: JoboBackend = rt.sim
+        try:
+            status = backend.world.take_rate(principal, op.raw.get("x-mock-rate-limit-group", "general"))
+        except domain_errors.RateLimited as exc:
+            raise errors.from_domain(exc) from None
+        return errors.rate_headers(status) if status is not None else {}
+
+    def translate_error(self, exc: Exception) -> ApiError:
+        if isinstance(exc, domain_errors.JoboDomainError):
+            return errors.from_domain(exc)
+        raise exc
+
+    @cached_property
+    def _ranges(self) -> dict[str, tuple[Any, Any]]:
+        """Bounds of every numeric input of the spec, for seed 004's "must be between" message."""
+        spec = load_spec(SPEC_NAME)
+        out: dict[str, tuple[Any, Any]] = {}
+        for param in spec["components"]["parameters"].values():
+            schema = param.get("schema", {})
+            if "minimum" in schema and "maximum" in schema:
+                out[param["name"]] = (schema["minimum"], schema["maximum"])
+        for item in spec["paths"].values():
+            for op in item.values():
+                for param in op.get("parameters", []) if isinstance(op, dict) else []:
+                    schema = param.get("schema", {})
+                    if "name" in param and "minimum" in schema and "maximum" in schema:
+                        out[param["name"]] = (schema["minimum"], schema["maximum"])
+        for schema in spec["components"]["schemas"].values():
+            for name, prop in (schema.get("properties") or {}).items():
+                if isinstance(prop, dict) and "minimum" in prop and "maximum" in prop:
+                    out.setdefault(name, (prop["minimum"], prop["maximum"]))
+        return out
+
+    def render_error(self, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
+        rt = current_runtime()
+        backend = rt.sim if rt is not None and isinstance(rt.sim, JoboBackend) else None
+        error_format = backend.error_format if backend is not None else "docs"
+        if exc.code == "validation_failed" and exc.field:
+            name = exc.field.rsplit(".", 1)[-1]
+            if name in self._ranges and ("maximum" in exc.message or "minimum" in exc.message):
+                low, high = self._ranges[name]
+                exc.message = f"Parameter '{name}' must be between {low} and {high}."
+        return errors.render(exc, error_format)
+
+    # ── the control API ─────────────────────────────────────────────────
+
+    def account_view(self, rt: Runtime, api_key: str) -> dict[str, Any] | None:
+        backend: JoboBackend = rt.sim
+        account = backend.world.accounts.get(api_key)
+        return None if account is None else backend.world.account_view(account)
+
+    def put_account(self, rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """``credits`` (sets the balance), ``plan``, ``feed``, ``autoApply``, ``revoked``, ``managedCompanies``."""
+        backend: JoboBackend = rt.sim
+        created = api_key not in backend.world.accounts
+        try:
+            account = backend.world.update_account(api_key, changes)
+        except domain_errors.InvalidParameter as exc:
+            raise ValueError(exc.message) from None
+        return backend.world.account_view(account), created
+
+    def state(self, rt: Runtime) -> dict[str, Any]:
+        backend: JoboBackend = rt.sim
+        w = backend.world
+        w.catalogue(None)
+        return {
+            "accounts": [w.account_view(a) for a in w.accounts.values()],
+            "catalogue": {
+                "live": {"jobs": len(w.live.jobs), "active": w.live.active_count, "companies": len(w.live.companies)},
+                "sandbox": {
+                    "jobs": len(w.sandbox.jobs),
+                    "active": w.sandbox.active_count,
+                    "companies": len(w.sandbox.companies),
+                },
+            },
+        }
+
+
+VENDOR = JoboVendor()
+JoboWorldFile.vendor = VENDOR

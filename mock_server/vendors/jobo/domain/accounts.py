@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 
 from .credits import Wallet
 
+# The default world's keys (fixed, so `serve` can print them and docs can show them): the demo key is
+# paid with pay-as-you-go feed access; the sandbox key sees the fictional catalogue for free; the free
+# key has the free plan (no feed). Shape: jbe_{live|test}_{21 chars}_{43 chars}, 74 characters.
+DEMO_LIVE_KEY = "jbe_live_DemoKeyUphuntMockLive_LiveCatalogueMeteredPayAsYouGoFeedAccess000"
+DEMO_SANDBOX_KEY = "jbe_test_DemoKeyUphuntMockTest_SandboxCatalogueFreeOfChargeSubscription000"
+DEMO_FREE_KEY = "jbe_live_DemoKeyUphuntMockFree_FreePlanNoFeedAccessSixtyRequestsAMinute000"
+
 PLANS = ("free", "paid")
 FEED_ACCESS = ("subscription", "payg", "none")
 _KEY_CHARS = string.ascii_letters + string.digits

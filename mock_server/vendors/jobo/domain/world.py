@@ -10,13 +10,12 @@ delivered. A refusal leaves no trace: nothing is charged.
 from __future__ import annotations
 
 import hashlib
-import random
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import geo, vocab
-from .accounts import PLANS, Account, feed_access, is_jobo_key, make_key
+from .accounts import DEMO_FREE_KEY, DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, PLANS, Account, feed_access, is_jobo_key
 from .catalogue import Catalogue, Company, Job, LifeRates
 from .credits import Wallet, to_milli
 from .cursor import CursorSigner
@@ -40,6 +39,12 @@ DEFAULT_RATE_LIMITS: dict[str, dict[str, dict[str, int] | None]] = {
 }
 # The mid pricing edition (decision J5), in milli-credits per unit; the spec's x-mock-price has the same.
 DEFAULT_PRICES = {"search": 1000, "company_jobs": 1000, "feed": 500, "geocode": 1000}
+# The keys of a world without an accounts list (the vendor's default world file lists the same).
+DEFAULT_ACCOUNTS: list[dict[str, Any]] = [
+    {"apiKey": DEMO_LIVE_KEY, "plan": "paid", "feed": "payg", "credits": 100_000},
+    {"apiKey": DEMO_SANDBOX_KEY, "plan": "paid", "feed": "subscription", "credits": 0},
+    {"apiKey": DEMO_FREE_KEY, "plan": "free", "feed": "none", "credits": 1_000},
+]
 
 
 @dataclass
@@ -87,7 +92,9 @@ def _page_params(page: Any, page_size: Any) -> tuple[int, int]:
 
 
 class JoboWorld:
-    def __init__(self, clock: Clock, settings: JoboSettings | None = None) -> None:
+    def __init__(
+        self, clock: Clock, settings: JoboSettings | None = None, accounts: list[dict[str, Any]] | None = None
+    ) -> None:
         self.clock = clock
         self.settings = settings or JoboSettings()
         s = self.settings
@@ -105,13 +112,10 @@ class JoboWorld:
         self.limiter = RateLimiter()
         self.signer = CursorSigner(hashlib.sha256(f"jobo-cursor:{s.seed}".encode()).digest())
         self.geocode_cache: set[str] = set()
-        rng = random.Random(f"jobo-keys:{s.seed}")
-        self.demo_key = make_key(rng, sandbox=False)
-        self.sandbox_key = make_key(rng, sandbox=True)
-        self.free_key = make_key(rng, sandbox=False)
-        self.add_account(self.demo_key, plan="paid", feed="payg", credits=100_000)
-        self.add_account(self.sandbox_key, plan="paid", feed="subscription", credits=0)
-        self.add_account(self.free_key, plan="free", feed="none", credits=1_000)
+        self.demo_key, self.sandbox_key, self.free_key = DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, DEMO_FREE_KEY
+        for fields in accounts if accounts is not None else DEFAULT_ACCOUNTS:
+            fields = dict(fields)
+            self.add_account(fields.pop("apiKey"), **fields)
 
     # ── accounts, plans, limits ─────────────────────────────────────────────
 
