@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.clock import ManualClock
+from mock_server.core.clock import ManualClock
 from mock_server.vendors.jobo.domain import JoboSettings, JoboWorld
 from mock_server.vendors.jobo.domain import credits as cr
 from mock_server.vendors.jobo.domain.catalogue import Catalogue, LifeRates

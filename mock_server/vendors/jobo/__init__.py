@@ -68,24 +68,30 @@ class JoboVendor(Vendor):
         raise exc
 
     @cached_property
-    def _ranges(self) -> dict[str, tuple[Any, Any]]:
-        """Bounds of every numeric input of the spec, for seed 004's "must be between" message."""
+    def _ranges(self) -> dict[tuple[str, str], tuple[Any, Any]]:
+        """Bounds of every numeric input, per operation, for seed 004's "must be between" message."""
         spec = load_spec(SPEC_NAME)
-        out: dict[str, tuple[Any, Any]] = {}
-        for param in spec["components"]["parameters"].values():
-            schema = param.get("schema", {})
-            if "minimum" in schema and "maximum" in schema:
-                out[param["name"]] = (schema["minimum"], schema["maximum"])
+
+        def resolve(node: Any) -> Any:
+            while isinstance(node, dict) and "$ref" in node:
+                target: Any = spec
+                for part in node["$ref"][2:].split("/"):
+                    target = target[part]
+                node = target
+            return node
+
+        out: dict[tuple[str, str], tuple[Any, Any]] = {}
         for item in spec["paths"].values():
             for op in item.values():
-                for param in op.get("parameters", []) if isinstance(op, dict) else []:
-                    schema = param.get("schema", {})
-                    if "name" in param and "minimum" in schema and "maximum" in schema:
-                        out[param["name"]] = (schema["minimum"], schema["maximum"])
-        for schema in spec["components"]["schemas"].values():
-            for name, prop in (schema.get("properties") or {}).items():
-                if isinstance(prop, dict) and "minimum" in prop and "maximum" in prop:
-                    out.setdefault(name, (prop["minimum"], prop["maximum"]))
+                if not isinstance(op, dict) or "operationId" not in op:
+                    continue
+                inputs = [(p["name"], resolve(p.get("schema", {}))) for p in map(resolve, op.get("parameters", []))]
+                body = resolve(op.get("requestBody", {})).get("content", {}).get("application/json", {})
+                props = resolve(body.get("schema", {})).get("properties", {})
+                inputs += [(name, resolve(prop)) for name, prop in props.items()]
+                for name, schema in inputs:
+                    if isinstance(schema, dict) and "minimum" in schema and "maximum" in schema:
+                        out[(op["operationId"], name)] = (schema["minimum"], schema["maximum"])
         return out
 
     def render_error(self, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
@@ -94,8 +100,9 @@ class JoboVendor(Vendor):
         error_format = backend.error_format if backend is not None else "docs"
         if exc.code == "validation_failed" and exc.field:
             name = exc.field.rsplit(".", 1)[-1]
-            if name in self._ranges and ("maximum" in exc.message or "minimum" in exc.message):
-                low, high = self._ranges[name]
+            bounds = self._ranges.get((op.operation_id, name)) if op is not None else None
+            if bounds is not None and ("maximum" in exc.message or "minimum" in exc.message):
+                low, high = bounds
                 exc.message = f"Parameter '{name}' must be between {low} and {high}."
         return errors.render(exc, error_format)
 
@@ -122,6 +129,7 @@ class JoboVendor(Vendor):
         w.catalogue(None)
         return {
             "accounts": [w.account_view(a) for a in w.accounts.values()],
+            "applications": [],  # Auto Apply is the next issue
             "catalogue": {
                 "live": {"jobs": len(w.live.jobs), "active": w.live.active_count, "companies": len(w.live.companies)},
                 "sandbox": {
