@@ -110,7 +110,21 @@ def job_view(job: Job, include_fields: tuple[str, ...] | None = None) -> dict[st
     record = job_record(job)
     if include_fields is None:
         return record
-    return {k: v for k, v in record.items() if k not in HEAVY_FIELDS or k in include_fields}
+    # Decision J19: a heavy field not asked for is sent empty, not left out: the SDK's Job model requires
+    # `description`, and empty values are what its defaults would give for the others.
+    return {k: (v if k not in HEAVY_FIELDS or k in include_fields else _EMPTY[k]) for k, v in record.items()}
+
+
+_EMPTY: dict[str, Any] = {
+    "description": "",
+    "summary": None,
+    "qualifications": {
+        "must_have": {"education": [], "certifications": [], "skills": []},
+        "preferred": {"education": [], "certifications": [], "skills": []},
+    },
+    "responsibilities": [],
+    "benefits": [],
+}
 
 
 def search_body(page: SearchPage, include_fields: tuple[str, ...] | None, envelope: str = "jobs") -> dict[str, Any]:
