@@ -28,6 +28,21 @@ if TYPE_CHECKING:
 
 from mock_server.core.vendor import Vendor
 
+_DATE_FIELDS = (
+    "posted_after",
+    "posted_before",
+    "discovered_after",
+    "discovered_before",
+    "updated_after",
+    "expired_since",
+)
+_JOBO_LABELS = {
+    f"{method.upper()} {path}"
+    for path, item in load_spec(SPEC_NAME)["paths"].items()
+    for method in item
+    if method in ("get", "post", "put", "delete", "patch")
+}
+
 
 class JoboVendor(Vendor):
     name = "jobo"
@@ -105,6 +120,45 @@ class JoboVendor(Vendor):
                 low, high = bounds
                 exc.message = f"Parameter '{name}' must be between {low} and {high}."
         return errors.render(exc, error_format)
+
+    def fit_contract_case(self, case: Any) -> None:
+        """Rules the spec states in prose, applied to *positive* schemathesis cases of Jobo operations:
+        dates must be real calendar dates, at most 10 positive ``queries``, ``salary_usd.min <= max``,
+        a non-blank geocode ``location``, and a ``cursor`` must be one the mock issued (so none)."""
+        label = case.operation.label
+        if label not in _JOBO_LABELS:
+            return
+        from .domain.search import parse_time
+
+        def fix_dates(values: Any) -> None:
+            if not isinstance(values, dict):
+                return
+            for name in _DATE_FIELDS:
+                if isinstance(values.get(name), str):
+                    try:
+                        parse_time(values[name], name)
+                    except domain_errors.InvalidParameter:
+                        values[name] = "2026-01-01T00:00:00Z"
+
+        for part in ("query", "body"):
+            values = getattr(case, part, None)
+            fix_dates(values)
+            if isinstance(values, dict):
+                values.pop("cursor", None)
+        body = case.body if isinstance(case.body, dict) else None
+        if body is not None:
+            queries = body.get("queries")
+            if isinstance(queries, list):
+                positives = [q for q in queries if isinstance(q, str) and not q.strip().startswith("-")]
+                if len(positives) > 10:
+                    body["queries"] = positives[:10]
+            salary = body.get("salary_usd")
+            if isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int):
+                if salary["min"] > salary["max"]:
+                    salary["min"], salary["max"] = salary["max"], salary["min"]
+        if label == "GET /api/locations/geocode" and isinstance(case.query, dict):
+            if not str(case.query.get("location", "")).strip():
+                case.query["location"] = "Paris"
 
     # ── the control API ─────────────────────────────────────────────────
 

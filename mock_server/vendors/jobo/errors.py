@@ -80,6 +80,13 @@ class CursorRestart(JoboApiError):
     status, code = 409, "feed_cursor_restart_required"
 
 
+class MethodNotAllowed(JoboApiError):
+    status, code = 405, "method_not_allowed"
+
+    def __init__(self) -> None:
+        super().__init__("This path takes POST.", headers={"Allow": "POST"})
+
+
 class TooManyRequests(JoboApiError):
     status, code = 429, "rate_limit_exceeded"
 

@@ -15,7 +15,7 @@ from . import render
 from .domain import credits
 from .domain.accounts import Account
 from .domain.search import tri_state
-from .errors import AutoApplyUnavailable
+from .errors import AutoApplyUnavailable, MethodNotAllowed
 from .world import JoboBackend
 
 
@@ -56,6 +56,8 @@ def get_company_jobs(ctx: Ctx) -> Reply:
 
 
 def get_job(ctx: Ctx) -> Reply:
+    if ctx.params["id"] in ("search", "feed"):  # POST-only siblings that GET /api/jobs/{id} would shadow
+        raise MethodNotAllowed()
     job = _backend(ctx).world.get_job(ctx.account, ctx.params["id"])
     return Reply(200, render.job_record(job), _credit_headers(ctx.account))
 

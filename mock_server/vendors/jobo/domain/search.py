@@ -182,8 +182,7 @@ def build_query(params: dict, *, strict_enums: bool = False) -> JobQuery:
     salary = params.get("salary_usd") or {}
     query.salary_min = salary.get("min")
     query.salary_max = salary.get("max")
-    if query.salary_min is not None and query.salary_max is not None and query.salary_min > query.salary_max:
-        raise InvalidParameter("Parameter 'salary_usd.min' must not be greater than 'salary_usd.max'.", "salary_usd")
+    # A minimum above the maximum is an empty range: it matches nothing (no 400, like unknown enum values).
     for name in ("posted_after", "posted_before", "discovered_after", "discovered_before", "updated_after"):
         setattr(query, name, parse_time(params.get(name), name))
     return query
