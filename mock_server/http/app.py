@@ -29,15 +29,16 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..clock import ManualClock, now_ms
 from ..domain.errors import DomainError
 from ..runtime import RequestInfo, Runtime
+from ..world import DEMO_API_KEY
 from . import errors
 from .control import CONTROL_HANDLERS
-from .docs_page import render_docs
+from .docs_page import ServedSpec, docs_routes
 from .handlers import HANDLERS, Ctx
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
@@ -268,6 +269,12 @@ class MockApp(Starlette):
                 await _Reply(500, _server_error_body(exc))(scope, receive, send)
 
 
+def _demo_key(rt: Runtime) -> str | None:
+    """The key /docs fills in for "Try it out": the demo key if this world has it, else its first account."""
+    accounts = rt.sim.accounts
+    return DEMO_API_KEY if DEMO_API_KEY in accounts else next(iter(accounts), None)
+
+
 def _server_error_body(exc: Exception) -> dict[str, str]:
     return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
 
@@ -281,14 +288,19 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     routes: list[Route] = [
         Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
+    control_spec = load_spec("control.yaml")
     routes += [
         Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
-        for op in compile_operations(load_spec("control.yaml"))
+        for op in compile_operations(control_spec)
     ]
     spec_bytes = json.dumps(api_spec).encode()
-    docs_html = render_docs(api_spec, load_spec("control.yaml"))
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
-    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+    # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
+    served = [
+        ServedSpec("uphunt", "UpHunt API", "/openapi.json", api_spec),
+        ServedSpec("control", "Control API", "/_mock/openapi.json", control_spec),
+    ]
+    routes += docs_routes(served, demo_key=lambda: _demo_key(rt))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
