@@ -15,9 +15,9 @@ import pytest
 from conftest import DEMO_KEY
 from starlette.testclient import TestClient
 
-from mock_server.http.docs_guides import guides, render_markdown
-from mock_server.http.spec import load_spec
-from mock_server.runtime import Runtime
+from mock_server.core.docs_guides import guides, render_markdown
+from mock_server.core.runtime import Runtime
+from mock_server.core.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 APPLY_PATH = "/api/auto-apply-v2/apply"

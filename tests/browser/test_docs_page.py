@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mock_server.http.spec import load_spec
+from mock_server.core.spec import load_spec
 from mock_server.testing import MockServer
 
 VIEWPORT = {"width": 1280, "height": 900}

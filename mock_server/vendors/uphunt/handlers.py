@@ -8,27 +8,14 @@ and are rendered by the pipeline in the endpoint's dialect.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from ..clock import now_ms
-from ..domain.accounts import Account
-from ..domain.errors import bad_request, not_found
-from ..domain.proposals import JobBrief, generate_cover_letter, pick_profile
-from ..domain.simulator import ApplyRequest
-from ..runtime import Runtime
+from mock_server.core.clock import now_ms
+from mock_server.core.vendor import Ctx, Result
+
 from . import render
-
-
-@dataclass(slots=True)
-class Ctx:
-    runtime: Runtime
-    account: Account
-    params: dict[str, Any]
-    body: Any
-
-
-Result = tuple[int, Any]
+from .domain.errors import bad_request, not_found
+from .domain.proposals import JobBrief, generate_cover_letter, pick_profile
+from .domain.simulator import ApplyRequest
 
 
 def apply_to_job(ctx: Ctx) -> Result:

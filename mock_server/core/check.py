@@ -38,27 +38,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .http.spec import load_spec, spec_path
+from .spec import compile_operations, load_spec, spec_path
+from .vendor import Vendor, get_vendor
 
 DEFAULT_EXAMPLES = 10
-DEMO_KEY = "sk_uphunt_demo_key"
+DEMO_KEY = "sk_uphunt_demo_key"  # the default vendor's demo key (each vendor has its own: Vendor.demo_api_key)
 
-# Operations that change nothing on the server (safe against the real API).
-READ_ONLY_OPERATIONS = (
-    "getApplicationStatus",
-    "listAppliedJobs",
-    "listFreelancers",
-    "listFreelancersLegacy",
-    "getJobByCiphertext",
-    "getJobByCiphertextV1",
-    "getJobByCiphertextV2",
-    "getJobByCiphertextV1Path",
-    "getClientJobs",
-    "getClientJobsV1",
-    "getClientJobsV2",
-)
-# Operations that may spend: a credit and a real proposal (apply), or possibly a billed generation.
-SPENDING_OPERATIONS = ("applyToJob", "generateProposal")
+
+
+def operations_by_effect(spec: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(read-only, spending) operationIds, from each operation's ``x-mock-effect`` in the spec.
+
+    Read-only operations change nothing on the server (safe against the real API); the others
+    may spend (a credit and a real proposal, or a billed generation) or write.
+    """
+    read: list[str] = []
+    spending: list[str] = []
+    for op in compile_operations(spec):
+        (read if op.effect == "read" else spending).append(op.operation_id)
+    return tuple(sorted(read)), tuple(sorted(spending))
+
 
 # Every built-in response check of schemathesis 4 that applies to this API.
 ALL_CHECKS = [
@@ -80,18 +79,15 @@ ALL_CHECKS = [
 # profileId outside the agency (422), or a rate limit (429). A 400 or a 5xx for valid data is drift.
 POSITIVE_ACCEPTED = ["2xx", "401", "402", "404", "409", "422", "429"]
 
-STATUS_LABEL = "GET /api/auto-apply-v2/status"
-GENERATE_LABEL = "POST /api/auto-apply-v2/generate-proposal"
 
-
-def rate_limit_overlay(limit: int = 10**9) -> dict[str, Any]:
+def rate_limit_overlay(limit: int = 10**9, vendor: str | None = None) -> dict[str, Any]:
     """A world overlay that keeps rate limiting (and its headers) on but never refuses in practice.
 
     ``rateLimits: {enabled: false}`` would drop the X-RateLimit-* headers, which the spec
     marks as required, so conformance runs raise every window instead.
     """
     groups: dict[str, dict[str, int]] = {}
-    for item in load_spec("uphunt.yaml")["paths"].values():
+    for item in load_spec(get_vendor(vendor).spec_name)["paths"].values():
         for op in item.values():
             if isinstance(op, dict) and "x-mock-rate-limits" in op:
                 groups[op["operationId"]] = {window: limit for window in op["x-mock-rate-limits"]}
@@ -100,46 +96,30 @@ def rate_limit_overlay(limit: int = 10**9) -> dict[str, Any]:
 
 # ── documented cross-field rules ────────────────────────────────────────────
 
-
-def fit_documented_rules(case: Any) -> None:
-    """Make a *positive* case satisfy the rules the spec states in prose (see the module docstring)."""
-    meta = getattr(case, "meta", None)
-    if meta is None or not meta.generation.mode.is_positive:
-        return
-    label = case.operation.label
-    if label == STATUS_LABEL:
-        query = case.query if isinstance(case.query, dict) else {}
-        if "queueId" in query and "jobId" in query:
-            del query["jobId"]
-        elif "queueId" not in query and "jobId" not in query:
-            query["queueId"] = "queue_00000000000000000000"
-        case.query = query
-    elif label == GENERATE_LABEL and isinstance(case.body, dict):
-        body = case.body
-        if "jobId" not in body and not ("jobTitle" in body and "jobDescription" in body):
-            body.setdefault("jobTitle", "Build a dashboard")
-            body.setdefault("jobDescription", "Charts and filters for weekly sales.")
+_FITTERS: list[Any] = []  # each vendor's Vendor.fit_contract_case, once
 
 
-_HOOK_INSTALLED = False
+def install_hooks(vendor: Vendor) -> None:
+    """Register the vendor's cross-field repair of positive cases (rules the spec states in prose).
 
-
-def install_hooks() -> None:
-    """Register the cross-field repair as a schemathesis ``before_call`` hook (once per process).
-
-    ``before_call`` is the one hook that also sees the cases of the examples phase.
-    It only touches positive cases of the two operations above.
+    One schemathesis ``before_call`` hook per process (the one hook that also sees the cases of
+    the examples phase) calls every vendor's repair; each touches only its own operations.
     """
-    global _HOOK_INSTALLED
-    if _HOOK_INSTALLED:
+    fit = vendor.fit_contract_case
+    if fit in _FITTERS:
         return
-    import schemathesis
+    if not _FITTERS:
+        import schemathesis
 
-    @schemathesis.hook("before_call")
-    def _uphunt_documented_rules(context: Any, case: Any, kwargs: Any) -> None:
-        fit_documented_rules(case)
+        @schemathesis.hook("before_call")
+        def _documented_rules(context: Any, case: Any, kwargs: Any) -> None:
+            meta = getattr(case, "meta", None)
+            if meta is None or not meta.generation.mode.is_positive:
+                return
+            for fitter in _FITTERS:
+                fitter(case)
 
-    _HOOK_INSTALLED = True
+    _FITTERS.append(fit)
 
 
 # ── the configured schema ──────────────────────────────────────────────────
@@ -149,11 +129,12 @@ def contract_schema(
     *,
     base_url: str | None = None,
     app: Any = None,
-    api_key: str = DEMO_KEY,
+    api_key: str | None = None,
     max_examples: int = DEFAULT_EXAMPLES,
     allow_apply: bool = True,
     deterministic: bool = True,
     operation_ids: Iterable[str] | None = None,
+    vendor: str | None = None,
 ) -> Any:
     """The spec loaded into schemathesis with the project's contract configuration.
 
@@ -162,13 +143,15 @@ def contract_schema(
     import schemathesis
     from schemathesis import GenerationMode
 
-    install_hooks()
+    chosen = get_vendor(vendor)
+    api_key = api_key or chosen.demo_api_key
+    install_hooks(chosen)
     if app is not None:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     else:
         if not base_url:
             raise ValueError("contract_schema needs base_url or app")
-        schema = schemathesis.openapi.from_path(str(spec_path("uphunt.yaml")))
+        schema = schemathesis.openapi.from_path(str(spec_path(chosen.spec_name)))
         schema.config.update(base_url=base_url.rstrip("/"))
     schema.config.update(headers={"x-api-key": api_key}, request_timeout=30)
     schema.config.generation.update(
@@ -181,16 +164,17 @@ def contract_schema(
     )
     schema.config.checks.update(included_check_names=ALL_CHECKS)
     schema.config.checks.positive_data_acceptance.expected_statuses = list(POSITIVE_ACCEPTED)
-    # The spec's only link starts at applyToJob: without it there is nothing stateful to run.
+    # Links start at spending operations (UpHunt: apply -> status): read-only runs have nothing stateful.
     schema.config.phases.stateful.enabled = allow_apply
-    operations = READ_ONLY_OPERATIONS + (SPENDING_OPERATIONS if allow_apply else ())
+    read_only, spending = operations_by_effect(load_spec(chosen.spec_name))
+    operations = read_only + (spending if allow_apply else ())
     if operation_ids is not None:
         wanted = set(operation_ids)
-        unknown = wanted - set(READ_ONLY_OPERATIONS + SPENDING_OPERATIONS)
+        unknown = wanted - set(read_only + spending)
         if unknown:
             raise ValueError(f"unknown operationId(s): {', '.join(sorted(unknown))}")
         operations = tuple(op for op in operations if op in wanted)
-        schema.config.phases.stateful.enabled = allow_apply and "applyToJob" in wanted
+        schema.config.phases.stateful.enabled = allow_apply and bool(wanted & set(spending))
     return schema.include(operation_id=list(operations))
 
 
@@ -357,11 +341,12 @@ def run_check(
     base_url: str | None = None,
     *,
     app: Any = None,
-    api_key: str = DEMO_KEY,
+    api_key: str | None = None,
     allow_apply: bool = False,
     max_examples: int = DEFAULT_EXAMPLES,
     progress: Callable[[str], None] | None = None,
     operation_ids: Iterable[str] | None = None,
+    vendor: str | None = None,
 ) -> Report:
     """Run every phase of schemathesis (examples, coverage, fuzzing, stateful links) and collect drift.
 
@@ -378,7 +363,9 @@ def run_check(
         max_examples=max_examples,
         allow_apply=allow_apply,
         operation_ids=operation_ids,
+        vendor=vendor,
     )
+    api_key = api_key or get_vendor(vendor).demo_api_key
     schema.config.update(continue_on_failure=True)
     report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply)
     for result in schema.get_all_operations():

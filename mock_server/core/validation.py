@@ -14,6 +14,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
+from .errors import ApiError
 from .spec import Operation
 
 SEMANTIC_KEYWORDS = frozenset(
@@ -22,14 +23,13 @@ SEMANTIC_KEYWORDS = frozenset(
 MAX_BODY_BYTES = 1024 * 1024
 
 
-class RequestInvalid(Exception):
-    """A client mistake: ``status`` is 400, 413 or 422."""
+class RequestInvalid(ApiError):
+    """A client mistake found before the handler runs: ``status`` is 400, 413 or 422."""
+
+    code = "validation_failed"
 
     def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field, status=status)
 
 
 def field_name(path: Iterable[Any]) -> str:

@@ -4,8 +4,9 @@ Rules hook in at the points DESIGN.md names, and nowhere else:
 
 * ``request`` rules: a Runtime request hook, before authentication
   (respond / delay / drop, plus account and closeJob side effects);
-* ``outcome`` rules: ``Simulator.outcome_hooks``, where the worker decides
-  an application's terminal state;
+* vendor triggers (UpHunt's ``outcome``: where the worker decides an
+  application's terminal state), hooked into each new backend by the
+  vendor's vocabulary (:attr:`Vocabulary.attach`);
 * ``webhook`` rules: directives registered with ``runtime.webhooks``;
 * ``start`` rules: run when loaded and again after every reset.
 
@@ -20,34 +21,33 @@ effects of every firing rule are applied; the first rule that answers
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..domain.latency import LatencyModel, Stage
+from ..spec import compile_operations, load_spec
 from ..yaml_source import SourceError
 from . import actions
+from .actions import ScenarioReply
 from .matching import Subject
 from .model import INITIAL_STATE, Rule, Scenario
-from .schema import compile_document
+from .registry import Vocabulary
+from .schema import Language, compile_document
 
 if TYPE_CHECKING:
-    from starlette.responses import Response
-
-    from ..domain.applications import Application
-    from ..domain.simulator import Simulator, TerminalEvent
     from ..runtime import RequestInfo, Runtime
+    from ..webhooks import Event
 
 
 class ScenarioEngine:
     """``runtime.scenarios``: load / load_file / clear / list, and the hooks that apply the rules."""
 
     def __init__(self, runtime: Runtime) -> None:
-        from ..http.spec import compile_operations, load_spec
-
         self.rt = runtime
         self.scenarios: list[Scenario] = []
-        self._operations = {op.operation_id: op.handler for op in compile_operations(load_spec("uphunt.yaml"))}
+        self.vocabulary: Vocabulary = runtime.vendor.scenario_hooks() or Vocabulary()
+        self.language = Language.of(self.vocabulary)
+        self._ops = {op.operation_id: op for op in compile_operations(load_spec(runtime.vendor.spec_name))}
+        self._operations = {op_id: op.handler for op_id, op in self._ops.items()}
         self._t0 = runtime.clock.now()
         self._directives: dict[int, list[Any]] = {}  # id(scenario) -> its webhook directives
         runtime.add_sim_hook(self._on_new_sim)
@@ -64,8 +64,10 @@ class ScenarioEngine:
         scenario = compile_document(
             doc,
             source,
+            rt=self.rt,
+            language=self.language,
+            vocabulary=self.vocabulary,
             operations=self._operations,
-            job_exists=lambda ref: self.rt.sim.catalogue.resolve(ref) is not None,
             default_seed=self.rt.world.seed,
         )
         if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
@@ -106,9 +108,10 @@ class ScenarioEngine:
 
     # ── lifecycle ───────────────────────────────────────────────────────
 
-    def _on_new_sim(self, sim: Simulator) -> None:
-        """A simulator was built (start or reset): hook outcomes, restart counters and the clock window."""
-        sim.outcome_hooks.append(self._outcome_hook)
+    def _on_new_sim(self, sim: Any) -> None:
+        """A backend was built (start or reset): hook vendor triggers, restart counters and the clock window."""
+        if self.vocabulary.attach is not None:
+            self.vocabulary.attach(self.rt, sim, self.fire)
         self._t0 = sim.clock.now()
         for scenario in self.scenarios:
             scenario.restart()
@@ -130,12 +133,16 @@ class ScenarioEngine:
     def _elapsed(self) -> float:
         return self.rt.clock.now() - self._t0
 
+    def subject(self, **fields: Any) -> Subject:
+        """A subject at the current simulated time (for vendor triggers)."""
+        return Subject(elapsed=self._elapsed(), **fields)
+
     def _scope(self, scenario: Scenario, subject: Subject) -> str:
+        if scenario.per == "global":
+            return ""
         if scenario.per == "apiKey":
             return subject.api_key or ""
-        if scenario.per == "jobId":
-            return subject.job_id or ""
-        return ""
+        return subject.keys.get(scenario.per) or ""
 
     def _try(self, scenario: Scenario, rule: Rule, subject: Subject, states: dict[str, str]) -> str | None:
         """Fire ``rule`` for ``subject`` if it matches; returns the scope key it fired in."""
@@ -155,7 +162,7 @@ class ScenarioEngine:
             scenario.states[scope] = rule.set_state
         return scope
 
-    def _evaluate(self, trigger: str, subject: Subject, answers: tuple[str, ...]) -> list[Rule]:
+    def _evaluate(self, trigger: str, subject: Subject) -> list[Rule]:
         fired: list[Rule] = []
         for scenario in list(self.scenarios):
             states = dict(scenario.states)
@@ -163,8 +170,20 @@ class ScenarioEngine:
                 if rule.trigger != trigger or self._try(scenario, rule, subject, states) is None:
                     continue
                 fired.append(rule)
-                if any(a in rule.actions for a in answers):
+                if rule.answers:
                     return fired
+        return fired
+
+    def fire(self, trigger: str, subject: Subject) -> list[Rule]:
+        """Evaluate ``trigger`` for ``subject`` and run the side effects of every rule that fired.
+
+        Vendor triggers call this (through :attr:`Vocabulary.attach`) and read the answering
+        rule's action from the rules returned."""
+        if not self.scenarios:
+            return []
+        fired = self._evaluate(trigger, subject)
+        for rule in fired:
+            self._side_effects(rule, subject)
         return fired
 
     # ── request rules ───────────────────────────────────────────────────
@@ -174,33 +193,23 @@ class ScenarioEngine:
         if info.body.lstrip()[:1] == b"{":
             try:
                 body = json.loads(info.body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = None
         body = body if isinstance(body, dict) else {}
-        job = info.query.get("jobId") or info.query.get("cipher") or body.get("jobId")
-        if job is None:
-            last = info.path.rstrip("/").rsplit("/", 1)[-1]
-            job = last if last.startswith("~") else None
-        queue = info.query.get("queueId") or body.get("queueId")
+        extract = self.vocabulary.request_subject
         return Subject(
             elapsed=self._elapsed(),
             operation_id=info.operation_id,
             handler=self._operations.get(info.operation_id or ""),
             method=info.method,
             path=info.path,
-            job_id=self._canonical_job(job) if isinstance(job, str) else None,
-            queue_id=queue if isinstance(queue, str) else None,
             api_key=info.api_key,
+            keys=extract(self.rt, info, body) if extract is not None else {},
         )
 
-    def _canonical_job(self, ref: str) -> str:
-        """The job's ciphertext whatever form the client sent (URL, UUID, ~01/~02); the raw value if unknown."""
-        job = self.rt.sim.catalogue.resolve(ref)
-        return job.ciphertext if job is not None else ref
-
-    async def _request_hook(self, info: RequestInfo) -> Response | None:
+    async def _request_hook(self, info: RequestInfo) -> ScenarioReply | None:
         subject = self._request_subject(info)
-        fired = self._evaluate("request", subject, ("respond", "drop"))
+        fired = self._evaluate("request", subject)
         if not fired:
             return None
         answer = next((r for r in fired if r.responds), None)
@@ -213,85 +222,43 @@ class ScenarioEngine:
         if answer is None:
             return None
         if "drop" in answer.actions:
-            return actions.DroppedConnection()
+            return ScenarioReply.drop()
         return self._respond(answer, subject)
 
-    def _respond(self, rule: Rule, subject: Subject) -> Response:
+    def _respond(self, rule: Rule, subject: Subject) -> ScenarioReply:
+        """The rule's answer: the vendor's error for the status (rendered like a real refusal), or the rule's body."""
         spec = rule.actions["respond"]
         status: int = spec["status"]
-        handler = subject.handler or subject.operation_id
-        from ..http import errors
-
-        dialect = errors.dialect_of(handler)
-        sim = self.rt.sim
-        now = sim.clock.now()
-        account = sim.authenticate(subject.api_key)
         clock = rule.matcher.clock
         retry = actions.retry_after_seconds(spec.get("retryAfter"), clock.seconds_left(subject.elapsed) if clock else 0.0)
+        build = self.vocabulary.injected_error
         headers: dict[str, str] = {}
-        ctx: dict[str, Any] = {}
-        window = self._rate_window(account.api_key if account else None, handler or "", now)
-        if status == 429:
-            retry = 60 if retry is None else retry
-            limit, name = (window[0], window[3]) if window else (60, "minute")
-            ctx = {"limit": limit, "window": name, "retry_after": retry}
-            headers = {
-                "X-RateLimit-Limit": str(limit),
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": str(math.ceil(now + retry)),
-            }
-        elif actions.rate_header_statuses(status) and account is not None and window is not None:
-            headers = {
-                "X-RateLimit-Limit": str(window[0]),
-                "X-RateLimit-Remaining": str(window[1]),
-                "X-RateLimit-Reset": str(window[2]),
-            }
+        body: Any = {}
+        if build is not None:
+            op = self._ops.get(subject.operation_id or "")
+            error = build(self.rt, op, status, spec.get("message"), subject, retry)
+            if status >= 400:
+                _, body, headers = self.rt.vendor.render_error(error, op)
+            else:
+                headers = dict(error.headers)
+        elif status >= 400:
+            body = {"error": spec.get("message") or f"HTTP {status} (injected by a scenario)"}
         if retry is not None:
             headers["Retry-After"] = str(retry)
-        if status == 402:
-            ctx["credits"] = account.ledger.available if account else 0
-        if status == 409 and account is not None and subject.job_id:
-            latest = [a for a in sim.applications.values() if a.api_key == account.api_key and a.job_id == subject.job_id]
-            ctx["queue_id"] = latest[-1].queue_id if latest else None
-        body = spec["body"] if "body" in spec else actions.default_body(status, spec.get("message"), dialect, ctx)
+        if "body" in spec:
+            body = spec["body"]
         headers.update({k: str(v) for k, v in (spec.get("headers") or {}).items()})
-        return actions.json_response(status, body, headers)
-
-    def _rate_window(self, key: str | None, group: str, now: float) -> tuple[int, int, int, str] | None:
-        """(limit, remaining, reset, window) the X-RateLimit-* headers describe for ``key`` now, without counting."""
-        decision = self.rt.rate_limiter.peek(key, group, now)
-        if decision is None:
-            return None
-        return decision.limit, decision.remaining, decision.reset, decision.window
-
-    # ── outcome rules ───────────────────────────────────────────────────
-
-    def _outcome_hook(self, app: Application, sim: Simulator) -> tuple[str, str | None] | None:
-        if not self.scenarios:
-            return None
-        subject = Subject(elapsed=self._elapsed(), job_id=app.job_id, queue_id=app.queue_id, api_key=app.api_key)
-        fired = self._evaluate("outcome", subject, ("outcome",))
-        forced = None
-        for rule in fired:
-            self._side_effects(rule, subject)
-            if "outcome" in rule.actions:
-                outcome = rule.actions["outcome"]
-                status = outcome["status"]
-                forced = (status, outcome.get("message", actions.OUTCOME_MESSAGES[status]))
-        return forced
+        return ScenarioReply(status, body, headers)
 
     # ── webhook rules ───────────────────────────────────────────────────
 
     def _register_webhook(self, scenario: Scenario, rule: Rule) -> None:
         spec = rule.actions["webhook"]
 
-        def match(event: TerminalEvent) -> bool:
+        def match(event: Event) -> bool:
             if scenario not in self.scenarios:  # cleared or replaced
                 return False
-            app = event.application
-            subject = Subject(
-                elapsed=self._elapsed(), job_id=app.job_id, queue_id=app.queue_id, api_key=event.api_key, event_type=event.type
-            )
+            subject = Subject(elapsed=self._elapsed(), api_key=event.api_key, event_type=event.type, keys=dict(event.subject))
             return self._try(scenario, rule, subject, dict(scenario.states)) is not None
 
         directive = self.rt.webhooks.add_directive(  # type: ignore[attr-defined]
@@ -307,35 +274,14 @@ class ScenarioEngine:
         for directive in self._directives.pop(id(scenario), []):
             self.rt.webhooks.remove_directive(directive)  # type: ignore[attr-defined]
 
-    # ── side effects (request, outcome and start rules) ────────────────
+    # ── side effects (request, vendor and start rules) ──────────────────
 
     def _side_effects(self, rule: Rule, subject: Subject) -> None:
-        change = rule.actions.get("account")
-        if change is not None:
-            key = change.get("apiKey") or subject.api_key
-            if key is not None and (key in self.rt.sim.accounts or "apiKey" in change):
-                self.rt.put_account(key, {k: v for k, v in change.items() if k != "apiKey"})
-        close = rule.actions.get("closeJob")
-        if close is not None:
-            ref = close.get("jobId") or subject.job_id
-            if ref is not None:
-                self._close_job(ref, close.get("afterSeconds", 0.0))
-
-    def _close_job(self, ref: str, after: float) -> None:
-        sim = self.rt.sim
-        job = sim.catalogue.resolve(ref)
-        if job is None:
-            return
-
-        def close() -> None:
-            now = sim.clock.now()
-            if job.closed_at is None or job.closed_at > now:
-                job.closed_at = now
-
-        if after > 0:
-            sim.scheduler.after(after, close, f"scenario: close {job.ciphertext}")
-        else:
-            close()
+        """Run every registered action of ``rule`` that has a side effect, in the rule's order."""
+        for name, argument in rule.actions.items():
+            run = self.language.actions[name].run
+            if run is not None:
+                run(self.rt, argument, subject)
 
     def _run_start_rules(self, scenario: Scenario) -> None:
         for rule in scenario.rules:
@@ -343,11 +289,3 @@ class ScenarioEngine:
                 continue
             rule.hits += 1
             self._side_effects(rule, Subject(elapsed=self._elapsed()))
-            latency = rule.actions.get("latency")
-            if latency is not None:
-                current = self.rt.sim.settings.latency
-                self.rt.sim.settings.latency = LatencyModel(
-                    pickup=Stage(**latency["pickup"]) if "pickup" in latency else current.pickup,
-                    submission=Stage(**latency["submission"]) if "submission" in latency else current.submission,
-                    workers=current.workers,
-                )

@@ -1,9 +1,10 @@
-"""Webhook delivery: every terminal transition POSTed to the account's ``webhookUrl``, with retries.
+"""Webhook delivery: every event of the backend POSTed to the account's URL, with retries.
 
-The simulator calls :meth:`WebhookDispatcher._on_terminal` (a
-``terminal_listener``) whenever an application reaches a terminal state. The
-dispatcher turns the event into a :class:`Delivery` (one ``X-UpHunt-Delivery``
-id, kept on every retry) and schedules its first attempt as an event on the
+The backend calls :meth:`WebhookDispatcher._on_event` (one of its
+``event_listeners``) whenever something happens that its vendor reports (an UpHunt
+application reaching a terminal state, say). The dispatcher asks the vendor where
+the account's events go, turns the event into a :class:`Delivery` (one delivery
+id, kept on every retry, sent in the vendor's headers) and schedules its first attempt as an event on the
 simulator's scheduler. When that event runs, the HTTP attempt is started as an
 asyncio task with one shared :class:`httpx.AsyncClient`, so a slow or dead
 receiver never blocks the API. A non-2xx answer, a timeout or a connection
@@ -31,16 +32,31 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from .clock import ManualClock
-from .domain.simulator import Simulator, TerminalEvent
 
 if TYPE_CHECKING:
     import httpx  # imported on first delivery instead: it costs ~0.2 s of every start-up otherwise
 
     from .runtime import Runtime
+    from .vendor import Vendor
+
+
+class Event(Protocol):
+    """What a backend reports to its ``event_listeners`` for delivery."""
+
+    event_id: str
+    type: str
+    api_key: str
+
+    @property
+    def subject(self) -> dict[str, str | None]: ...  # what scenario webhook rules match on
+
+    def payload(self) -> dict[str, Any]: ...  # the JSON body
+
+    def log_fields(self) -> dict[str, Any]: ...  # extra fields of the delivery's log entry
 
 USER_AGENT = "uphunt-mock-webhooks/1"
 DEFAULT_CAPACITY = 10_000  # deliveries kept in the log; the oldest are dropped first
@@ -105,14 +121,14 @@ class WebhookSettings:
 class Directive:
     """A scenario's instruction for the deliveries of matching events (see :meth:`WebhookDispatcher.add_directive`)."""
 
-    match: Callable[[TerminalEvent], bool]
+    match: Callable[[Event], bool]
     duplicates: int = 0
     delay_seconds: float = 0.0
     reorder: bool = False
     times: int | None = None  # how many events it applies to; None = every matching event
     used: int = 0
 
-    def takes(self, event: TerminalEvent) -> bool:
+    def takes(self, event: Event) -> bool:
         return (self.times is None or self.used < self.times) and bool(self.match(event))
 
 
@@ -139,10 +155,11 @@ class Delivery:
     """One event on its way to one URL: the unit that is retried. Copies from a directive share the delivery id."""
 
     delivery_id: str
-    event: TerminalEvent
+    event: Event
     url: str
-    body: bytes  # frozen at the terminal transition
-    sim: Simulator
+    body: bytes  # frozen when the event happened
+    sim: Any  # the backend the event belongs to (a reset makes a new one)
+    vendor: Vendor
     first_due: float  # simulated seconds of the first attempt
     copy: int = 0  # 0 = the delivery itself, 1..n = copies a directive asked for
     state: str = "pending"  # pending | delivered | failed
@@ -151,13 +168,9 @@ class Delivery:
     held: bool = False  # reorder directive: waiting for the next event to the same URL
     release_after: list[Delivery] = field(default_factory=list)  # held deliveries that go after our first attempt
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "Content-Type": "application/json",
-            "X-UpHunt-Delivery": self.delivery_id,
-            "X-UpHunt-Event": self.event.type,
-            "User-Agent": USER_AGENT,
-        }
+    def headers(self, attempt: int, now_ms: int) -> dict[str, str]:
+        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body, attempt, now_ms)
+        return {"Content-Type": "application/json", **own, "User-Agent": USER_AGENT}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -165,7 +178,7 @@ class Delivery:
             "eventId": self.event.event_id,
             "eventType": self.event.type,
             "url": self.url,
-            "queueId": self.event.application.queue_id,
+            **self.event.log_fields(),
             "state": self.state,
             "attempts": [a.as_dict() for a in self.attempts],
             "nextAttemptAt": None if self.next_due is None else int(round(self.next_due * 1000)),
@@ -188,7 +201,8 @@ class WebhookDispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
-        self._sim: Simulator | None = None
+        self._sim: Any = None  # the backend whose events are delivered
+        self._vendor: Vendor | None = None
         self._ids = random.Random(0)
         self._generation = 0  # bumped by reset(): results of older attempts are ignored
 
@@ -196,21 +210,22 @@ class WebhookDispatcher:
     def install(cls, rt: Runtime) -> WebhookDispatcher:
         """Build from the runtime's world and follow its simulator across resets."""
         dispatcher = cls(WebhookSettings.from_section(rt.world.settings_section("webhooks")))
+        dispatcher._vendor = rt.vendor
         rt.add_sim_hook(dispatcher.attach)
         rt.reset_hooks.append(dispatcher.reset)
         return dispatcher
 
-    def attach(self, sim: Simulator) -> None:
-        """Listen to ``sim``'s terminal transitions (a runtime sim hook: runs at start and after every reset)."""
+    def attach(self, sim: Any) -> None:
+        """Listen to the backend's events (a runtime sim hook: runs at start and after every reset)."""
         self._sim = sim
         self._ids = random.Random(f"uphunt-mock-webhooks:{sim.seed}")  # delivery ids are deterministic per seed
-        sim.terminal_listeners.append(self._on_terminal)
+        sim.event_listeners.append(self._on_event)
 
     # ── scenario directives ─────────────────────────────────────────────
 
     def add_directive(
         self,
-        match: Callable[[TerminalEvent], bool],
+        match: Callable[[Event], bool],
         *,
         duplicates: int = 0,
         delay_seconds: float = 0.0,
@@ -270,12 +285,11 @@ class WebhookDispatcher:
 
     # ── from event to scheduled attempts ────────────────────────────────
 
-    def _on_terminal(self, event: TerminalEvent) -> None:
-        sim = self._sim
-        if sim is None:
+    def _on_event(self, event: Event) -> None:
+        sim, vendor = self._sim, self._vendor
+        if sim is None or vendor is None:
             return
-        account = sim.accounts.get(event.api_key)
-        url = account.webhook_url if account is not None else None
+        url = vendor.webhook_url(sim, event.api_key)
         if not url:
             return
         directive = next((d for d in self._directives if d.takes(event)), None)
@@ -285,7 +299,7 @@ class WebhookDispatcher:
         delivery_id = f"dlv_{self._ids.getrandbits(128):032x}"
         due = sim.clock.now() + (directive.delay_seconds if directive else 0.0)
         copies = 1 + (directive.duplicates if directive else 0)
-        batch = [Delivery(delivery_id, event, url, body, sim, first_due=due, copy=i) for i in range(copies)]
+        batch = [Delivery(delivery_id, event, url, body, sim, vendor, first_due=due, copy=i) for i in range(copies)]
         for delivery in batch:
             if len(self._log) == self._log.maxlen:
                 self.dropped += 1
@@ -359,7 +373,10 @@ class WebhookDispatcher:
         started = time.perf_counter()
         try:
             response = await asyncio.wait_for(
-                self._http().post(delivery.url, content=delivery.body, headers=delivery.headers()), timeout
+                self._http().post(
+                    delivery.url, content=delivery.body, headers=delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
+                ),
+                timeout,
             )
             status = response.status_code
         except asyncio.CancelledError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..runtime import Runtime
+from .runtime import Runtime
 from .spec import load_spec
 from .validation import RequestInvalid
 
@@ -88,7 +88,7 @@ def list_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRes
 
 def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     """The body arrives as text (x-mock-raw-body): YAML or JSON, validated with line numbers."""
-    from ..yaml_source import SourceError
+    from .yaml_source import SourceError
 
     try:
         rt.scenarios.load(body or "", "request")

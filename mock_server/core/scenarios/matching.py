@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -50,10 +50,9 @@ class Subject:
     handler: str | None = None  # the operation an alias forwards to
     method: str | None = None
     path: str | None = None
-    job_id: str | None = None
-    queue_id: str | None = None
     api_key: str | None = None
     event_type: str | None = None
+    keys: dict[str, str | None] = field(default_factory=dict)  # the vendor's subject keys (jobId, queueId...)
 
 
 @dataclass
@@ -79,14 +78,13 @@ class ClockWindow:
 class Matcher:
     """The compiled ``match:`` block of a rule."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], subject_keys: tuple[str, ...] = ()) -> None:
         ops = raw.get("operationId")
         self.operation_ids = None if ops is None else frozenset([ops] if isinstance(ops, str) else ops)
         methods = raw.get("method")
         self.methods = None if methods is None else frozenset([methods] if isinstance(methods, str) else methods)
         self.path = Pattern(raw["path"]) if "path" in raw else None
-        self.job_id = Pattern(raw["jobId"]) if "jobId" in raw else None
-        self.queue_id = Pattern(raw["queueId"]) if "queueId" in raw else None
+        self.keys = [(key, Pattern(raw[key])) for key in subject_keys if key in raw]
         self.api_key = Pattern(raw["apiKey"]) if "apiKey" in raw else None
         self.event_type = raw.get("eventType")
         nth = raw.get("nth")
@@ -103,10 +101,9 @@ class Matcher:
             return False
         if self.path is not None and not self.path(s.path):
             return False
-        if self.job_id is not None and not self.job_id(s.job_id):
-            return False
-        if self.queue_id is not None and not self.queue_id(s.queue_id):
-            return False
+        for key, pattern in self.keys:
+            if not pattern(s.keys.get(key)):
+                return False
         if self.api_key is not None and not self.api_key(s.api_key):
             return False
         if self.event_type is not None and s.event_type != self.event_type:

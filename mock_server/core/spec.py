@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 
-from ..yaml_source import safe_load
+from .yaml_source import safe_load
 
 _METHODS = ("get", "post", "put", "delete", "patch")
 
@@ -57,6 +57,10 @@ class Operation:
     accepts_bearer: bool
     authenticated: bool
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    # x-mock-effect: `read` (changes nothing: safe against a real service), `write` or `spend` (costs money)
+    effect: str = "read"
+    # x-mock-error-dialect: which of the vendor's error shapes this operation answers in
+    dialect: str = "default"
 
 
 class SchemaCheck:
@@ -139,6 +143,8 @@ def compile_operations(spec: dict[str, Any]) -> list[Operation]:
                     accepts_bearer=any(_is_bearer(spec, s) for s in schemes),
                     authenticated=bool(schemes),
                     raw=op,
+                    effect=op.get("x-mock-effect", "read" if method == "get" else "write"),
+                    dialect=op.get("x-mock-error-dialect", "default"),
                 )
             )
     ops.sort(key=lambda o: ("{" in o.path, o.path))

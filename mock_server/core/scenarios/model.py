@@ -17,13 +17,14 @@ class Rule:
 
     id: str  # "<scenario>/<index>"
     name: str | None
-    trigger: str  # request | outcome | webhook | start
+    trigger: str  # request | webhook | start, or a vendor's trigger (UpHunt: outcome)
     matcher: Matcher
     times: int | None
     when_state: str | None
     set_state: str | None
     actions: dict[str, Any]  # action name -> compiled argument
     seed: str  # seeds the rule's own random source (probability)
+    answers: tuple[str, ...] = ()  # its actions that answer the trigger (respond, drop, outcome)
     # live, restarted on reset: per scope key (see Scenario.per)
     counts: dict[str, int] = field(default_factory=dict)
     fired: dict[str, int] = field(default_factory=dict)
@@ -71,7 +72,7 @@ class Scenario:
     name: str
     source: str
     description: str | None
-    per: str  # global | apiKey | jobId
+    per: str  # global | apiKey | a vendor subject key (jobId)
     rules: list[Rule]
     states: dict[str, str] = field(default_factory=dict)  # scope key -> state name
 

@@ -1,101 +1,45 @@
-"""The world a mock serves: the default one, or a YAML world file merged over it.
+"""The UpHunt world a mock serves: the default one, or a YAML world file merged over it.
 
 A :class:`World` is the *description* (plain data, validated against
-``schemas/world.schema.yaml``); :meth:`World.build` turns it into a fresh
-:class:`~mock_server.domain.simulator.Simulator` on a given clock. Reset
-builds again from the same description, so "back to the world as loaded at
-start" is exact. Generated filler is deterministic for a seed.
+``world.schema.yaml`` beside this file); :meth:`World.build` turns it into a fresh
+:class:`~mock_server.vendors.uphunt.domain.simulator.Simulator` on a given clock.
+Loading, merging and ``FILE:LINE`` errors are the engine's (:mod:`mock_server.core.world`).
+Generated filler is deterministic for a seed.
 """
 
 from __future__ import annotations
 
-import copy
 import uuid
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import jsonschema
+from mock_server.core import world as core_world
+from mock_server.core import yaml_source
+from mock_server.core.clock import Clock
+from mock_server.core.spec import load_spec
 
-from . import yaml_source
-from .clock import Clock
 from .domain.accounts import Account
 from .domain.agency import Agency, Freelancer, Profile
 from .domain.catalogue import Catalogue, Company, Contract, Job, Requirements
 from .domain.latency import LatencyModel, Stage
 from .domain.ledger import CreditLedger
+from .domain.ratelimit import RateLimiter
 from .domain.simulator import Settings, Simulator
 from .world_filler import generate_filler
 
 DEMO_API_KEY = "sk_uphunt_demo_key"
-_MERGED_LISTS = {"agencies": "id", "accounts": "apiKey", "jobs": "id", "companies": "companyId", "applications": "queueId"}
+SPEC_NAME = "uphunt.yaml"
 
 
-@lru_cache(maxsize=1)
-def _schema_validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("mock_server").joinpath("schemas/world.schema.yaml").read_text()
-    return jsonschema.Draft202012Validator(yaml_source.safe_load(text), format_checker=jsonschema.FormatChecker())
+class World(core_world.World):
+    """An UpHunt world: agencies, accounts, jobs, companies, preseeded applications, settings."""
 
-
-@lru_cache(maxsize=1)
-def _default_text() -> str:
-    return resources.files("mock_server").joinpath("worlds/default.yaml").read_text()
-
-
-@lru_cache(maxsize=1)
-def _default_data() -> dict[str, Any]:
-    """The default world, parsed and validated once per process (it takes ~0.15 s); callers get a copy."""
-    return parse_world_text(_default_text(), "<default world>")
-
-
-def default_world_data() -> dict[str, Any]:
-    return copy.deepcopy(_default_data())
-
-
-def parse_world_text(text: str, source: str) -> dict[str, Any]:
-    """Load and validate a world document; errors name ``source`` and the line."""
-    return _parse_located(text, source).data
-
-
-def _parse_located(text: str, source: str) -> yaml_source.Located:
-    located = yaml_source.load(text, source)
-    if located.data is None:
-        located.data = {}
-    if not isinstance(located.data, dict):
-        raise yaml_source.SourceError(source, 1, "a world file must be a mapping")
-    yaml_source.validate(located, _schema_validator())
-    return located
-
-
-class World:
-    """A validated world description plus the seed that generates its filler."""
-
-    def __init__(self, data: dict[str, Any], seed: int = 0) -> None:
-        self.data = data
-        self.seed = seed
+    schema_resource = "vendors/uphunt/world.schema.yaml"
+    default_resource = "vendors/uphunt/worlds/default.yaml"
+    merged_lists = {"agencies": "id", "accounts": "apiKey", "jobs": "id", "companies": "companyId", "applications": "queueId"}
 
     @classmethod
-    def default(cls, seed: int = 0) -> World:
-        return cls(default_world_data(), seed)
-
-    @classmethod
-    def from_file(cls, path: str | Path, seed: int | None = None) -> World:
-        path = Path(path)
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise yaml_source.SourceError(str(path), None, f"cannot read world file: {exc.strerror}") from None
-        located = _parse_located(text, str(path))
-        overlay = located.data
-        base = {} if overlay.get("default") is False else default_world_data()
-        merged = merge_worlds(base, overlay)
-        _check_references(merged, located)
-        return cls(merged, seed if seed is not None else int(overlay.get("seed", 0)))
-
-    def settings_section(self, name: str) -> dict[str, Any]:
-        """A raw ``settings.<name>`` mapping, for modules outside the domain (rate limits, webhooks...)."""
-        return dict(self.data.get("settings", {}).get(name) or {})
+    def check_references(cls, data: dict[str, Any], located: yaml_source.Located) -> None:
+        _check_references(data, located)
 
     def build(self, clock: Clock) -> Simulator:
         now = clock.now()
@@ -126,34 +70,23 @@ class World:
             settings=settings,
             seed=self.seed,
         )
+        sim.rate_limiter = RateLimiter.from_settings(self.settings_section("rateLimits"), load_spec(SPEC_NAME))
         for spec in data.get("applications", []):
             _preseed_application(sim, spec, now)
         return sim
 
 
+def default_world_data() -> dict[str, Any]:
+    return World.default_data()
+
+
+def parse_world_text(text: str, source: str) -> dict[str, Any]:
+    """Load and validate an UpHunt world document; errors name ``source`` and the line."""
+    return World.parse_text(text, source)
+
+
 def merge_worlds(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Overlay wins: lists of entities merge by id, settings merge key by key."""
-    merged = copy.deepcopy(base)
-    for key, value in overlay.items():
-        if key in _MERGED_LISTS:
-            id_key = _MERGED_LISTS[key]
-            index = {item[id_key]: i for i, item in enumerate(merged.get(key, []))}
-            out = merged.setdefault(key, [])
-            for item in value:
-                if item[id_key] in index:
-                    out[index[item[id_key]]] = copy.deepcopy(item)
-                else:
-                    out.append(copy.deepcopy(item))
-        elif key == "settings":
-            settings = merged.setdefault("settings", {})
-            for name, section in value.items():
-                if isinstance(section, dict) and isinstance(settings.get(name), dict):
-                    settings[name] = {**settings[name], **section}
-                else:
-                    settings[name] = section
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+    return World.merge(base, overlay)
 
 
 def _check_references(data: dict[str, Any], located: yaml_source.Located) -> None:

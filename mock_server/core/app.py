@@ -1,14 +1,15 @@
 """The Starlette application: routes compiled from the specs, one linear request pipeline.
 
-The pipeline for an UpHunt API request (:func:`_serve_api`), stage by stage:
+The pipeline for a vendor's API request (:func:`_serve_api`), stage by stage:
 
 1. read the body, refusing more than 1 MiB (413) without buffering it all;
 2. journal the request (API key masked);
 3. request hooks (scenarios): respond / delay / drop before the handler;
-4. authenticate (401), in the endpoint's error dialect;
-5. rate-limit per key and endpoint group (429 + Retry-After), no side effect;
+4. authenticate (401): :meth:`Vendor.authenticate`;
+5. rate-limit (429 + Retry-After, no side effect): :meth:`Vendor.admit`;
 6. convert and validate parameters and body against the spec (400 / 422);
-7. call the handler, which calls the domain; render a domain error or the result;
+7. call the vendor's handler for the operation, which calls the domain;
+   every refusal is an :class:`ApiError` rendered by :meth:`Vendor.render_error`;
 8. add the X-RateLimit-* headers and finish the journal entry.
 
 Stages 4-8 are synchronous, so each request's effect on the state is atomic
@@ -32,16 +33,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..clock import ManualClock, now_ms
-from ..domain.errors import DomainError
-from ..runtime import RequestInfo, Runtime
-from ..world import DEMO_API_KEY
-from . import errors
+from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
 from .docs_page import ServedSpec, docs_routes
-from .handlers import HANDLERS, Ctx
+from .errors import ApiError
+from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
+from .vendor import Ctx, Reply
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -66,6 +65,26 @@ class _Reply:
             raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
+
+
+class _DroppedConnection:
+    """A scenario's ``drop``: starts a response that announces a body, sends part of it and stops.
+
+    Over a real socket the server then closes the connection (uvicorn logs
+    "ASGI callable returned without completing response"), so the client sees
+    the connection end before the promised ``Content-Length``: httpx raises
+    ``RemoteProtocolError``, requests ``ChunkedEncodingError`` — a transport
+    error, not an HTTP status. The journal records status 0.
+    """
+
+    ANNOUNCED = b'{"error":"connection dropped by an uphunt-mock scenario"}'
+    status_code = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(self.ANNOUNCED)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.ANNOUNCED[:2], "more_body": True})
+        # Returning without the rest of the body: the server closes the connection.
 
 
 class _Query(dict):
@@ -120,52 +139,37 @@ async def read_body(headers: Any, receive: Any, limit: int = MAX_BODY_BYTES) -> 
     return b"".join(chunks)
 
 
-def _serve_api(rt: Runtime, op: Operation, dialect: str, request: _RequestView, raw: bytes) -> _Reply:
-    """Stages 4-8 of the pipeline (see the module docstring); errors in the operation's ``dialect``."""
-    sim = rt.sim
-    # 4. authenticate
-    key = request.headers.get("x-api-key")
-    account = sim.authenticate(key)
-    legacy = False  # authenticated with a retired v1 Bearer `up_` key (decision 10b)
-    if account is None and key is None and op.accepts_bearer:
-        auth = request.headers.get("authorization", "")
-        if auth[:7].lower() == "bearer ":
-            account = sim.authenticate_legacy(auth[7:].strip())
-            key, legacy = auth, account is not None
-    if account is None:
-        return _Reply(401, errors.unauthorized(key is None, dialect))
-    # 5. rate limit: the operation's windows per key (aliases share their handler's bucket),
-    #    or, for legacy Bearer requests, only the account's billing-period quota
-    now = sim.clock.now()
-    if legacy:
-        decision = rt.rate_limiter.check_legacy(account.api_key, now)
-    else:
-        decision = rt.rate_limiter.check(account.api_key, op.handler, now)
-    headers = decision.headers() if decision is not None else {}
-    if decision is not None and not decision.allowed:
-        if legacy:
-            body = errors.legacy_quota_exceeded(decision.limit, decision.used, decision.resets_at_iso)
-        else:
-            body = errors.rate_limited(decision.limit, decision.window, decision.retry_after, dialect)
-        return _Reply(429, body, headers)
+def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply:
+    """Stages 4-8 of the pipeline (see the module docstring); refusals rendered by the vendor."""
+    vendor = rt.vendor
+    limit_headers: dict[str, str] = {}
     try:
+        # 4. authenticate
+        principal = vendor.authenticate(rt, op, request.headers) if op.authenticated else None
+        # 5. rate limit (no side effect when refused)
+        if principal is not None:
+            limit_headers = vendor.admit(rt, op, principal, request.headers)
         # 6. validate
         params = convert_params(op, request.query_params, request.path_params)
         check_params(op, params)
         body = parse_body(op, raw)
         # 7. handle
-        status, payload = HANDLERS[op.handler](Ctx(rt, account, params, body))
-    except RequestInvalid as exc:
-        context = {"field": exc.field} if exc.field and dialect != "data" else {}
-        return _Reply(exc.status, errors.error_body(exc.status, exc.message, dialect, **context), headers)
-    except DomainError as exc:
-        status, payload = errors.domain_error(exc, dialect)
+        try:
+            result = vendor.handlers[op.handler](Ctx(rt, principal, params, body, request.headers, op))
+        except vendor.domain_errors as exc:
+            raise vendor.translate_error(exc) from None
+    except ApiError as exc:
+        status, payload, headers = vendor.render_error(exc, op)
+        return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
     # 8. headers (the journal entry is finished by the caller)
-    return _Reply(status, payload, headers)
+    if isinstance(result, Reply):
+        return _Reply(result.status, result.body, {**limit_headers, **result.headers})
+    status, payload = result
+    return _Reply(status, payload, limit_headers)
 
 
 class _ApiEndpoint:
-    """The ASGI app of one UpHunt operation: stages 1-3 of the pipeline, then :func:`_serve_api`.
+    """The ASGI app of one API operation: stages 1-3 of the pipeline, then :func:`_serve_api`.
 
     A raw ASGI app rather than a Starlette endpoint function: the request view and the reply
     are built straight from and to ASGI messages, which halves the mock's own per-request
@@ -176,7 +180,6 @@ class _ApiEndpoint:
     def __init__(self, rt: Runtime, op: Operation) -> None:
         self.rt = rt
         self.op = op
-        self.dialect = errors.dialect_of(op.handler)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         rt, op = self.rt, self.op
@@ -189,7 +192,7 @@ class _ApiEndpoint:
         try:
             raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
-            raw, response = b"", _Reply(exc.status, errors.error_body(exc.status, exc.message, self.dialect))
+            raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
         # 2. journal (raw: decoded only when read)
         entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id
@@ -206,13 +209,14 @@ class _ApiEndpoint:
                 time=rt.clock.now(),
             )
             for hook in rt.request_hooks:
-                response = await hook(info)
-                if response is not None:
+                reply = await hook(info)
+                if reply is not None:
+                    response = _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
                     break
             entry.matched_rule = info.matched_rule
         # 4-8.
         if response is None:
-            response = _serve_api(rt, op, self.dialect, request, raw)
+            response = _serve_api(rt, op, request, raw)
         entry.status = response.status_code
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
@@ -244,7 +248,7 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
 class MockApp(Starlette):
     """Starlette, plus a direct lane for the API's literal paths.
 
-    Every UpHunt operation whose path has no parameter (apply, status, applied-jobs, ...) is
+    Every API operation whose path has no parameter (apply, status, applied-jobs, ...) is
     dispatched by one dictionary lookup on (method, path), straight to its endpoint,
     skipping the middleware stack and the route scan that each cost more than the mock's own
     work on a status request. Everything else, including templated paths, the control API,
@@ -270,19 +274,42 @@ class MockApp(Starlette):
 
 
 def _demo_key(rt: Runtime) -> str | None:
-    """The key /docs fills in for "Try it out": the demo key if this world has it, else its first account."""
-    accounts = rt.sim.accounts
-    return DEMO_API_KEY if DEMO_API_KEY in accounts else next(iter(accounts), None)
+    """The key /docs fills in for "Try it out": the vendor's demo key if this world has that account,
+    else the world's first account (a world file may replace the default accounts)."""
+    key = rt.vendor.demo_api_key
+    if rt.account_view(key) is not None:
+        return key
+    accounts = rt.state().get("accounts") or []
+    return accounts[0].get("apiKey") if accounts else None
 
 
 def _server_error_body(exc: Exception) -> dict[str, str]:
     return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
 
 
+class RegistryError(ValueError):
+    """The spec and the vendor's handlers disagree: the mock refuses to start."""
+
+
+def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> None:
+    """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
+    wanted = {op.handler: op.operation_id for op in operations}
+    missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
+    unused = sorted(set(handlers) - set(wanted))
+    problems = []
+    if missing:
+        problems.append(f"operations without a handler: {', '.join(missing)}")
+    if unused:
+        problems.append(f"handlers without an operation in the spec: {', '.join(unused)}")
+    if problems:
+        raise RegistryError(f"vendor {vendor!r}: " + "; ".join(problems))
+
+
 def create_app(runtime: Runtime | None = None) -> MockApp:
     """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
     rt = runtime or Runtime()
-    api_spec = load_spec("uphunt.yaml")
+    api_spec = load_spec(rt.vendor.spec_name)
+    check_registry(rt.vendor.name, compile_operations(api_spec), rt.vendor.handlers)
     endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
     direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
     routes: list[Route] = [
@@ -297,7 +324,7 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
     # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
     served = [
-        ServedSpec("uphunt", "UpHunt API", "/openapi.json", api_spec),
+        ServedSpec(rt.vendor.name, f"{rt.vendor.title} API", "/openapi.json", api_spec),
         ServedSpec("control", "Control API", "/_mock/openapi.json", control_spec),
     ]
     routes += docs_routes(served, demo_key=lambda: _demo_key(rt))

@@ -2,7 +2,7 @@
 
 HTTP handlers call the public methods here and render what they return;
 scenarios hook in through :attr:`Simulator.outcome_hooks` (where the worker
-decides an outcome) and :attr:`Simulator.terminal_listeners` (webhooks).
+decides an outcome) and :attr:`Simulator.event_listeners` (webhooks).
 All time comes from ``self.clock``; all future work is an event on
 ``self.scheduler``.
 """
@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..clock import Clock, now_ms
-from ..scheduler import Scheduler
+from mock_server.core.clock import Clock, now_ms
+from mock_server.core.scheduler import Scheduler
+
 from .accounts import Account
 from .agency import Agency, Freelancer, Profile
 from .applications import (
@@ -32,6 +33,7 @@ from .applications import (
 from .catalogue import Catalogue, Job
 from .errors import DomainError, not_found, unprocessable
 from .latency import LatencyModel
+from .ratelimit import RateLimiter
 
 Outcome = tuple[str, str | None]
 OutcomeHook = Callable[[Application, "Simulator"], Outcome | None]
@@ -71,6 +73,14 @@ class TerminalEvent:
     created_at_ms: int
     api_key: str
     application: Application
+
+    @property
+    def subject(self) -> dict[str, str | None]:
+        """What a scenario's webhook rule can match on (its ``match`` keys)."""
+        return {"jobId": self.application.job_id, "queueId": self.application.queue_id, "apiKey": self.api_key}
+
+    def log_fields(self) -> dict[str, Any]:
+        return {"queueId": self.application.queue_id}
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -113,7 +123,8 @@ class Simulator:
         self.processing = 0  # not yet terminal
         self.outbox: list[TerminalEvent] = []
         self.outcome_hooks: list[OutcomeHook] = []
-        self.terminal_listeners: list[Callable[[TerminalEvent], None]] = []
+        self.event_listeners: list[Callable[[TerminalEvent], None]] = []
+        self.rate_limiter: RateLimiter | None = None  # per-key windows; set by World.build, rebuilt on reset
 
     # ── accounts ────────────────────────────────────────────────────────
 
@@ -317,7 +328,7 @@ class Simulator:
             application=app,
         )
         self.outbox.append(event)
-        for listener in self.terminal_listeners:
+        for listener in self.event_listeners:
             listener(event)
 
     def adopt_finished(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ..domain.agency import Agency, Freelancer
-from ..domain.catalogue import Catalogue, Company, Job
+from .domain.agency import Agency, Freelancer
+from .domain.catalogue import Catalogue, Company, Job
 
 
 def iso_ms(ms: int) -> str:
