@@ -88,7 +88,7 @@ def test_the_copy_shown_aims_try_it_out_at_this_mock_and_carries_the_mock_notes(
     apply = view["paths"][APPLY_PATH]["post"]["description"]
     assert apply.startswith(load_spec("uphunt.yaml")["paths"][APPLY_PATH]["post"]["description"].rstrip())
     assert "> #### Mock notes" in apply
-    assert "> - **Rate limits (per API key):** 60 per minute, 1000 per day" in apply
+    assert "> - **Rate limits (per API key):** 60 per minute, 1000 per day\n> - **Effect:** `spend`, may cost" in apply
     assert "**Decision:** [#1](/docs/guides/decisions#decision-1): success is 200" in apply
     # every note of the original is shown somewhere in the copy, in the node that carries it
     original = load_spec("uphunt.yaml")
@@ -100,6 +100,10 @@ def test_the_copy_shown_aims_try_it_out_at_this_mock_and_carries_the_mock_notes(
                 assert f"**Rate limits (per API key):** {limits}" in shown, (method, path)
             if "x-mock-decision" in op:
                 assert "**Decision:**" in shown, (method, path)
+            if "x-mock-effect" in op:
+                assert f"**Effect:** `{op['x-mock-effect']}`, " in shown, (method, path)
+            if "x-mock-error-dialect" in op:
+                assert f"**Error dialect:** `{op['x-mock-error-dialect']}`" in shown, (method, path)
             assert "x-mock-handler" not in shown  # routing details are not notes
     assert (
         "*Mock* **Decision:** [#12](/docs/guides/decisions#decision-12)"

@@ -4,7 +4,8 @@ Swagger UI renders Markdown descriptions but shows vendor extensions, at best, a
 table of their own. So every node of the copy that carries an ``x-mock-*`` note (an operation, a
 webhook, a response, a schema or property, a parameter, a security scheme) gets the note appended
 to its ``description``, in Markdown: an operation gets a "Mock notes" box (a blockquote, which
-the page styles) listing its rate limits, price and decision; any other node a line per note. Decision numbers ("#4") link to their row in
+the page styles) listing its rate limits, price, effect, error dialect and decision; any other
+node a line per note. Decision numbers ("#4") link to their row in
 the decision record when the spec names one (``x-mock-decisions-document``) and it is a guide.
 
 The original document is never touched: ``/openapi.json`` stays byte for byte what the server
@@ -20,12 +21,21 @@ from typing import Any
 
 # Routing details for the server, not part of the contract a reader needs.
 INTERNAL = frozenset({"x-mock-handler", "x-mock-raw-body"})
-# How a known note is named; any other x-mock-* note is shown under a name made from its key.
+# How a known note is named, in the order notes are listed; any other x-mock-* note is shown after
+# them under a name made from its key.
 LABELS = {
     "x-mock-rate-limits": "Rate limits (per API key)",
     "x-mock-price": "Price",
     "x-mock-quota": "Quota",
+    "x-mock-effect": "Effect",
+    "x-mock-error-dialect": "Error dialect",
     "x-mock-decision": "Decision",
+}
+# What x-mock-effect's values mean to someone calling the real service (core/spec.py reads them).
+EFFECTS = {
+    "read": "read-only: changes nothing, safe to call against the real service",
+    "write": "changes state on the service",
+    "spend": "may cost money on the real service (a credit, a billed generation); live checks run it only when allowed",
 }
 _METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
@@ -54,7 +64,10 @@ def _walk(node: Any, operations: set[int], decisions_url: str | None) -> None:
         return
     if not isinstance(node, dict):
         return
-    notes = [(key, value) for key, value in node.items() if key.startswith("x-mock-") and key not in INTERNAL]
+    notes = sorted(
+        ((key, value) for key, value in node.items() if key.startswith("x-mock-") and key not in INTERNAL),
+        key=lambda note: list(LABELS).index(note[0]) if note[0] in LABELS else len(LABELS),
+    )
     if notes and "$ref" not in node:
         lines = [f"**{_label(key)}:** {_format(key, value, decisions_url)}" for key, value in notes]
         if id(node) in operations:
@@ -75,6 +88,10 @@ def _label(key: str) -> str:
 def _format(key: str, value: Any, decisions_url: str | None) -> str:
     if key == "x-mock-rate-limits" and isinstance(value, dict):
         return ", ".join(f"{limit} per {window}" for window, limit in value.items())
+    if key == "x-mock-effect" and value in EFFECTS:
+        return f"`{value}`, {EFFECTS[value]}"
+    if key == "x-mock-error-dialect":
+        return f"`{_text(value)}` (the error body shapes are in the API's description)"
     if key == "x-mock-decision" and decisions_url:
         return re.sub(r"#(\d+[a-z]?)\b", lambda m: f"[#{m[1]}]({decisions_url}#decision-{m[1]})", _text(value))
     return _text(value)

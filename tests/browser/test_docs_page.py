@@ -155,7 +155,8 @@ def test_mock_notes_sit_beside_their_operation(docs: Docs, screenshot_dir: Path)
     assert notes.locator("h4").inner_text() == "Mock notes"
     items = notes.locator("li").all_inner_texts()
     assert items[0] == "Rate limits (per API key): 60 per minute, 1000 per day"
-    assert items[1].startswith("Decision: #1: success is 200")
+    assert items[1].startswith("Effect: spend, may cost money on the real service")
+    assert items[2].startswith("Decision: #1: success is 200")
     assert notes.locator("a", has_text="#4").get_attribute("href") == "/docs/guides/decisions#decision-4"
     notes.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "docs-mock-notes.png"))
