@@ -158,7 +158,10 @@ def test_mock_notes_sit_beside_their_operation(docs: Docs, screenshot_dir: Path)
     assert items[1].startswith("Effect: spend, may cost money on the real service")
     assert items[2].startswith("Decision: #1: success is 200")
     assert notes.locator("a", has_text="#4").get_attribute("href") == "/docs/guides/decisions#decision-4"
-    notes.scroll_into_view_if_needed()
+    # the README's picture (docs/img/docs-page.png): the operation's header just under the bar
+    page.locator("#operations-auto-apply-applyToJob .opblock-summary").evaluate(
+        "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 60)"
+    )
     page.screenshot(path=str(screenshot_dir / "docs-mock-notes.png"))
     # an operation without notes has no box
     page = docs.open("/docs?spec=control#/world/getHealth")
