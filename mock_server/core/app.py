@@ -30,12 +30,12 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
-from .docs_page import render_docs
+from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
 from .runtime import RequestInfo, Runtime, set_current_runtime
 from .spec import Operation, compile_operations, load_spec
@@ -202,9 +202,7 @@ class _ApiEndpoint:
         except RequestInvalid as exc:
             raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
         # 2. journal (raw: decoded only when read)
-        entry = rt.journal.start(
-            now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw
-        )
+        entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id
         # 3. request hooks (scenarios)
         if response is None and rt.request_hooks:
@@ -221,9 +219,7 @@ class _ApiEndpoint:
             for hook in rt.request_hooks:
                 reply = await hook(info)
                 if reply is not None:
-                    response = (
-                        _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
-                    )
+                    response = _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
                     break
             entry.matched_rule = info.matched_rule
         # 4-8.
@@ -283,6 +279,16 @@ class MockApp(Starlette):
                 await _Reply(500, _server_error_body(exc))(scope, receive, send)
 
 
+def _demo_key(rt: Runtime) -> str | None:
+    """The key /docs fills in for "Try it out": the vendor's demo key if this world has that account,
+    else the world's first account (a world file may replace the default accounts)."""
+    key = rt.vendor.demo_api_key
+    if rt.account_view(key) is not None:
+        return key
+    accounts = rt.state().get("accounts") or []
+    return accounts[0].get("apiKey") if accounts else None
+
+
 def _server_error_body(exc: Exception) -> dict[str, str]:
     return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
 
@@ -294,9 +300,7 @@ class RegistryError(ValueError):
 def check_registry(owner: str, operations: list[Operation], handlers: Any) -> None:
     """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
     wanted = {op.handler: op.operation_id for op in operations}
-    missing = sorted(
-        f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers
-    )
+    missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
     unused = sorted(set(handlers) - set(wanted))
     problems = []
     if missing:
@@ -317,17 +321,18 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     routes: list[Route] = [
         Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
-    control_ops = compile_operations(load_spec("control.yaml"))
+    control_spec = load_spec("control.yaml")
+    control_ops = compile_operations(control_spec)
     check_registry("control API", control_ops, CONTROL_HANDLERS)
-    routes += [
-        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops
-    ]
+    routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
     spec_bytes = json.dumps(api_spec).encode()
-    docs_html = render_docs(api_spec, load_spec("control.yaml"))
-    routes.append(
-        Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"])
-    )
-    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+    routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
+    # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
+    served = [
+        ServedSpec(rt.vendor.name, f"{rt.vendor.title} API", "/openapi.json", api_spec),
+        ServedSpec("control", "Control API", "/_mock/openapi.json", control_spec),
+    ]
+    routes += docs_routes(served, demo_key=lambda: _demo_key(rt))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

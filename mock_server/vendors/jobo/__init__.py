@@ -153,12 +153,12 @@ class JoboVendor(Vendor):
                 if len(positives) > 10:
                     body["queries"] = positives[:10]
             salary = body.get("salary_usd")
-            if isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int):
-                if salary["min"] > salary["max"]:
-                    salary["min"], salary["max"] = salary["max"], salary["min"]
-        if label == "GET /api/locations/geocode" and isinstance(case.query, dict):
-            if not str(case.query.get("location", "")).strip():
-                case.query["location"] = "Paris"
+            ints = isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int)
+            if ints and salary["min"] > salary["max"]:
+                salary["min"], salary["max"] = salary["max"], salary["min"]
+        query = case.query if isinstance(case.query, dict) else None
+        if label == "GET /api/locations/geocode" and query is not None and not str(query.get("location", "")).strip():
+            query["location"] = "Paris"
 
     # ── the control API ─────────────────────────────────────────────────
 
