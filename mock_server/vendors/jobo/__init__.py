@@ -153,7 +153,9 @@ class JoboVendor(Vendor):
                 if len(positives) > 10:
                     body["queries"] = positives[:10]
             salary = body.get("salary_usd")
-            ints = isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int)
+            ints = (
+                isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int)
+            )
             if ints and salary["min"] > salary["max"]:
                 salary["min"], salary["max"] = salary["max"], salary["min"]
         query = case.query if isinstance(case.query, dict) else None
