@@ -90,6 +90,10 @@ def test_400_page_size_is_the_seed_body(client: TestClient) -> None:
 
 
 def test_400_other_bad_input(client: TestClient) -> None:
+    for bad in ("2026-13-45", "2026-02-30", "yesterday"):
+        r = client.get("/api/jobs", params={"posted_after": bad}, headers=LIVE)
+        assert r.json()["message"] == "Parameter 'posted_after' must be an ISO-8601 date-time."
+    assert client.get("/api/jobs", params={"posted_after": "2026-01-31"}, headers=LIVE).status_code == 200
     r = client.get("/api/jobs", params={"posted_after": "2026-13-45"}, headers=LIVE)
     assert r.status_code == 400 and r.json()["message"] == "Parameter 'posted_after' must be an ISO-8601 date-time."
     r = client.get("/api/jobs/not-a-uuid", headers=LIVE)

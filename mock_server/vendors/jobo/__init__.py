@@ -115,6 +115,8 @@ class JoboVendor(Vendor):
         error_format = backend.error_format if backend is not None else "docs"
         if exc.code == "validation_failed" and exc.field:
             name = exc.field.rsplit(".", 1)[-1]
+            if name in _DATE_FIELDS and "does not match" in exc.message:
+                exc.message = f"Parameter '{name}' must be an ISO-8601 date-time."
             bounds = self._ranges.get((op.operation_id, name)) if op is not None else None
             if bounds is not None and ("maximum" in exc.message or "minimum" in exc.message):
                 low, high = bounds
