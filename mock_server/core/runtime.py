@@ -78,11 +78,7 @@ class Runtime:
         self.vendor: Vendor = chosen or getattr(world, "vendor", None) or get_vendor()
         self.clock_spec = clock
         parse_clock(clock)  # fail early on a bad spec
-        capacity = (
-            journal_capacity
-            if journal_capacity is not None
-            else self.world.settings_section("journal").get("capacity", 1000)
-        )
+        capacity = journal_capacity if journal_capacity is not None else self.world.settings_section("journal").get("capacity", 1000)
         self.journal = Journal(capacity=capacity)
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []
