@@ -37,7 +37,7 @@ from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
 from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
-from .runtime import RequestInfo, Runtime, set_current_runtime
+from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
 from .vendor import Ctx, Reply
@@ -166,7 +166,7 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         except vendor.domain_errors as exc:
             raise vendor.translate_error(exc) from None
     except ApiError as exc:
-        status, payload, headers = vendor.render_error(exc, op)
+        status, payload, headers = vendor.render_error(rt, exc, op)
         return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
     # 8. headers (the journal entry is finished by the caller)
     if isinstance(result, Reply):
@@ -190,7 +190,6 @@ class _ApiEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         rt, op = self.rt, self.op
-        set_current_runtime(rt)
         started = time.perf_counter()
         if not isinstance(rt.clock, ManualClock):
             rt.sim.scheduler.run_due()
@@ -200,7 +199,7 @@ class _ApiEndpoint:
         try:
             raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
-            raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
+            raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
         # 2. journal (raw: decoded only when read)
         entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id

@@ -12,7 +12,6 @@ reset) and ``request_hooks`` (run before each API handler).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,22 +38,6 @@ class RequestInfo:
 
 
 RequestHook = Callable[[RequestInfo], Awaitable[Any]]
-
-
-_current: ContextVar[Runtime | None] = ContextVar("uphunt_mock_current_runtime", default=None)
-
-
-def current_runtime() -> Runtime | None:
-    """The runtime serving the request being handled (None outside a request).
-
-    For vendor hooks that get no runtime argument but answer per world, such as
-    :meth:`Vendor.render_error` when a world chooses the vendor's error format.
-    """
-    return _current.get()
-
-
-def set_current_runtime(rt: Runtime | None) -> None:
-    _current.set(rt)
 
 
 class Runtime:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
-from mock_server.core.runtime import current_runtime
 from mock_server.core.spec import load_spec
 
 from . import errors
@@ -109,8 +108,7 @@ class JoboVendor(Vendor):
                         out[(op["operationId"], name)] = (schema["minimum"], schema["maximum"])
         return out
 
-    def render_error(self, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
-        rt = current_runtime()
+    def render_error(self, rt: Runtime | None, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
         backend = rt.sim if rt is not None and isinstance(rt.sim, JoboBackend) else None
         error_format = backend.error_format if backend is not None else "docs"
         if exc.code == "validation_failed" and exc.field:
