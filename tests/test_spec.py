@@ -55,6 +55,7 @@ CONTROL_OPERATION_IDS = {
     "getAccount": ("get", "/_mock/accounts/{apiKey}"),
     "putAccount": ("put", "/_mock/accounts/{apiKey}"),
     "listWebhookDeliveries": ("get", "/_mock/webhooks/deliveries"),
+    "getControlSpec": ("get", "/_mock/openapi.json"),
 }
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 

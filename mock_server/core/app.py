@@ -31,12 +31,12 @@ import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
-from .docs_page import render_docs
+from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
 from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
@@ -59,7 +59,6 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(encode_json(body), status_code=status, headers=headers, media_type="application/json")
 
 
-_CONTENT_TYPE_JSON = (b"content-type", b"application/json")
 _header_names: dict[str, bytes] = {}  # "X-RateLimit-Limit" -> b"x-ratelimit-limit", encoded once
 
 
@@ -83,9 +82,16 @@ class _Reply:
         self.headers = headers
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raw = [_CONTENT_TYPE_JSON, (b"content-length", b"%d" % len(self.body))]
+        content_type = b"application/json"
+        raw = [(b"content-length", b"%d" % len(self.body))]
         if self.headers:
-            raw += [(_header_name(k), v.encode("latin-1")) for k, v in self.headers.items()]
+            for k, v in self.headers.items():
+                name = _header_name(k)
+                if name == b"content-type":  # a vendor's own JSON media type (e.g. application/problem+json)
+                    content_type = v.encode("latin-1")
+                else:
+                    raw.append((name, v.encode("latin-1")))
+        raw.insert(0, (b"content-type", content_type))
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
 
@@ -182,7 +188,7 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         except vendor.domain_errors as exc:
             raise vendor.translate_error(exc) from None
     except ApiError as exc:
-        status, payload, headers = vendor.render_error(exc, op)
+        status, payload, headers = vendor.render_error(rt, exc, op)
         return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
     # 8. headers (the journal entry is finished by the caller)
     if isinstance(result, Reply):
@@ -215,7 +221,7 @@ class _ApiEndpoint:
         try:
             raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
-            raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
+            raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
         # 2. journal (raw: decoded only when read)
         entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id
@@ -294,6 +300,16 @@ class MockApp(Starlette):
                 await _Reply(500, _server_error_body(exc))(scope, receive, send)
 
 
+def _demo_key(rt: Runtime) -> str | None:
+    """The key /docs fills in for "Try it out": the vendor's demo key if this world has that account,
+    else the world's first account (a world file may replace the default accounts)."""
+    key = rt.vendor.demo_api_key
+    if rt.account_view(key) is not None:
+        return key
+    accounts = rt.state().get("accounts") or []
+    return accounts[0].get("apiKey") if accounts else None
+
+
 def _server_error_body(exc: Exception) -> dict[str, str]:
     return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
 
@@ -326,13 +342,18 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     routes: list[Route] = [
         Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
-    control_ops = compile_operations(load_spec("control.yaml"))
+    control_spec = load_spec("control.yaml")
+    control_ops = compile_operations(control_spec)
     check_registry("control API", control_ops, CONTROL_HANDLERS)
     routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
     spec_bytes = json.dumps(api_spec).encode()
-    docs_html = render_docs(api_spec, load_spec("control.yaml"))
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
-    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+    # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
+    served = [
+        ServedSpec(rt.vendor.name, f"{rt.vendor.title} API", "/openapi.json", api_spec),
+        ServedSpec("control", "Control API", "/_mock/openapi.json", control_spec),
+    ]
+    routes += docs_routes(served, demo_key=lambda: _demo_key(rt))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
