@@ -110,7 +110,7 @@ class GranianServer:
             asyncio.set_event_loop(None)
 
     async def _serve(self, sock: socket.socket) -> None:
-        from granian.constants import Interfaces
+        from granian.constants import HTTPModes, Interfaces
         from granian.server.embed import Server
 
         class _OnSocket(Server):
@@ -126,6 +126,7 @@ class GranianServer:
         granian = _OnSocket(
             self.app,
             interface=Interfaces.ASGI,
+            http=HTTPModes.http1,  # what uvicorn speaks too: the same mock whichever server runs it
             websockets=False,
             log_level=_granian_level(self.log_level),
             log_dictconfig=_GRANIAN_LOGGING,
