@@ -122,7 +122,12 @@ class _Query(dict):
     def __init__(self, query_string: bytes) -> None:
         super().__init__()
         if query_string:
-            for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+            text = query_string.decode("latin-1")
+            if "%" in text or "+" in text:
+                pairs: Any = parse_qsl(text, keep_blank_values=True)
+            else:  # nothing to unquote: parse_qsl's own split, without its per-field unquoting
+                pairs = (part.partition("=")[::2] for part in text.split("&") if part)
+            for key, value in pairs:
                 self.setdefault(key, []).append(value)
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]

@@ -174,19 +174,37 @@ class RateLimiter:
         return states
 
     def check(self, key: str, group: str, now: float) -> Decision | None:
-        """Count one request of ``key`` to ``group`` if it fits every window; None when nothing meters it."""
-        states = self._windows(key, group, now)
-        if not states:
+        """Count one request of ``key`` to ``group`` if it fits every window; None when nothing meters it.
+
+        Runs on every API request, so it walks the windows once, without building a record per
+        window (what :meth:`peek` does with :meth:`_windows`); the decision is the same.
+        """
+        windows = self.limits.get(group)
+        if not windows:
             return None
-        refused = [w for w in states if w.used >= w.limit] if self.enabled else []
-        if refused:
-            # The window that frees up last decides how long the client must wait.
-            w = max(refused, key=lambda w: w.start + w.size)
-            return Decision(False, w.limit, 0, w.end, w.name, retry_after=max(1, math.ceil(w.end - now)))
-        for w in states:
-            self._counts[(key, group, w.name)] = (w.start, w.used + 1)
-        w = min(states, key=lambda w: (w.limit - w.used - 1, w.size))
-        return Decision(True, w.limit, max(0, w.limit - w.used - 1), w.end, w.name)
+        counts = self._counts
+        states: list[tuple[str, int, int, int, int]] = []  # (name, limit, size, start, used)
+        last: tuple[str, int, int, int, int] | None = None  # among the full windows, the one that frees up last
+        for name, limit in windows.items():
+            size = WINDOWS[name]
+            start = int(math.floor(now / size) * size)
+            prev = counts.get((key, group, name)) if key else None
+            used = prev[1] if prev is not None and prev[0] == start else 0
+            state = (name, limit, size, start, used)
+            states.append(state)
+            if self.enabled and used >= limit and (last is None or start + size > last[3] + last[2]):
+                last = state
+        if last is not None:
+            name, limit, size, start, _used = last
+            end = start + size
+            return Decision(False, limit, 0, end, name, retry_after=max(1, math.ceil(end - now)))
+        shown = states[0]
+        for state in states:
+            counts[(key, group, state[0])] = (state[3], state[4] + 1)
+            if (state[1] - state[4], state[2]) < (shown[1] - shown[4], shown[2]):
+                shown = state
+        name, limit, size, start, used = shown
+        return Decision(True, limit, max(0, limit - used - 1), start + size, name)
 
     def peek(self, key: str | None, group: str, now: float) -> Decision | None:
         """The window the headers would describe for ``key`` now, without counting (for injected responses)."""
