@@ -117,6 +117,25 @@ def test_serve_port_0_prints_the_port_serves_and_stops_cleanly(start_server, tmp
     assert lines.rest(5) == "uphunt-mock stopped\n"
 
 
+@pytest.mark.parametrize("server", [None, "granian", "uvicorn"])
+def test_serve_runs_under_the_chosen_server_granian_by_default(start_server, server):
+    proc, base, lines = start_server("--clock", "manual", *(["--server", server] if server else []))
+    with httpx.Client(base_url=base, timeout=10) as http:
+        r = http.get("/api/auto-apply-v2/freelancers", headers={"x-api-key": "sk_uphunt_demo_key"})
+        assert r.status_code == 200
+        assert r.headers["server"] == (server or "granian")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    assert lines.rest(5) == "uphunt-mock stopped\n"
+
+
+def test_an_unknown_server_is_refused_by_the_argument_parser(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--server", "nginx"])
+    assert exit_.value.code == 2
+    assert "argument --server: invalid choice: 'nginx' (choose from 'granian', 'uvicorn')" in capsys.readouterr().err
+
+
 def test_bad_world_file_exits_2_with_file_line_reason(tmp_path):
     """The installed console script, end to end: exit code 2 and ``FILE:LINE: reason`` on stderr."""
     world = tmp_path / "bad.yaml"
@@ -165,5 +184,5 @@ def test_help_lists_the_serve_flags(capsys):
         main(["serve", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--host", "--port", "--config", "--scenario", "--clock", "--seed"):
+    for flag in ("--host", "--port", "--config", "--scenario", "--clock", "--seed", "--server"):
         assert flag in out
