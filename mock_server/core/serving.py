@@ -148,17 +148,16 @@ class _LifespanWatch:
         self.app = app
         self.on_startup = on_startup
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
         if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)  # the app's own coroutine: no extra frame per request
 
         async def watched_send(message: Any) -> None:
             await send(message)
             if message["type"] == "lifespan.startup.complete":
                 self.on_startup()
 
-        await self.app(scope, receive, watched_send)
+        return self.app(scope, receive, watched_send)
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
