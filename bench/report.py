@@ -127,6 +127,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
                 pre = _med(http, f"{endpoint}/{conns}/prelayout/uvicorn/empty", "rps")
                 post = _med(http, f"{endpoint}/{conns}/before/uvicorn/empty", "rps")
                 lines.append(f"| {endpoint} | {conns} | {_f(pre or 0, 0)} | {_f(post or 0, 0)} | {_ratio(post, pre)} |")
+    lines += _server_pauses(results)
     lines += _profile(results)
     lines += _fill(results)
     lines += _spreads(http)
@@ -239,6 +240,25 @@ def _profile(results: dict[str, Any]) -> list[str]:
             except (KeyError, TypeError):
                 cells.append(p.get("error", "-")[:80] if isinstance(p, dict) else "-")
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _server_pauses(results: dict[str, Any]) -> list[str]:
+    pauses = results.get("gc") or {}
+    if not pauses:
+        return []
+    lines = [
+        "",
+        "## Collector pauses in the serving process, during all the measured runs (bench/gclog_serve.py)",
+        "",
+        "| mock | gen0 / gen1 / gen2 collections | longest pause, wall ms | longest pause, CPU ms | longest full collection, wall ms |",
+        "|---|---|---|---|---|",
+    ]
+    for label, p in pauses.items():
+        lines.append(
+            f"| {label} | {p['gen0']} / {p['gen1']} / {p['gen2']} | {_f(p['max_wall_ms'], 2)} | {_f(p['max_cpu_ms'], 2)} "
+            f"| {_f(p['max_gen2_wall_ms'], 2)} |"
+        )
     return lines
 
 

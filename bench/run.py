@@ -76,6 +76,7 @@ class Server:
         self.health = health
         self.cwd = cwd
         self.proc: subprocess.Popen[bytes] | None = None
+        self.gc_log: Path | None = None
 
     def __enter__(self) -> Server:
         env = {**os.environ, "PYTHONPATH": str(self.cwd)}  # an archived tree's mock_server, not this one
@@ -97,14 +98,18 @@ class Server:
             self.proc.kill()
 
 
-def mock_server(world: Path | None = EMPTY_WORLD, server: str | None = None, tree: Path = ROOT) -> Server:
+def mock_server(
+    world: Path | None = EMPTY_WORLD, server: str | None = None, tree: Path = ROOT, gc_log: Path | None = None
+) -> Server:
+    """`uphunt-mock serve` of ``tree``; with ``gc_log``, every collector pause is logged there (gclog_serve.py)."""
     config = ["--config", str(world)] if world else []
     chosen = ["--server", server] if server else []
-    return Server(
-        [PY, "-m", "mock_server", "serve", "--port", "{port}", "--clock", "manual", *config, *chosen],
-        "/_mock/health",
-        tree,
+    command = [PY, str(HERE / "gclog_serve.py"), str(gc_log)] if gc_log else [PY, "-m", "mock_server"]
+    server_ = Server(
+        [*command, "serve", "--port", "{port}", "--clock", "manual", *config, *chosen], "/_mock/health", tree
     )
+    server_.gc_log = gc_log
+    return server_
 
 
 def bare_server(server: str) -> Server:
@@ -235,23 +240,19 @@ def http_benchmarks(results: dict) -> None:
             targets.append(Target(f"bare/{server}", stack.enter_context(bare_server(server)), "-", "bare"))
         for world_name, world in (("empty", EMPTY_WORLD), ("full", full_world)):
             for server in SERVERS:
+                label = f"after/{server}/{world_name}"
                 targets.append(
                     Target(
-                        f"after/{server}/{world_name}",
-                        stack.enter_context(mock_server(world, server)),
-                        world_name,
-                        "mock",
+                        label, stack.enter_context(mock_server(world, server, gc_log=gc_log(label))), world_name, "mock"
                     )
                 )
             for name, tree in trees:
                 if name == "prelayout" and world_name == "full":
                     continue  # the re-cut check is throughput on the empty world
+                label = f"{name}/uvicorn/{world_name}"
                 targets.append(
                     Target(
-                        f"{name}/uvicorn/{world_name}",
-                        stack.enter_context(mock_server(world, None, tree)),
-                        world_name,
-                        "mock",
+                        label, stack.enter_context(mock_server(world, None, tree, gc_log(label))), world_name, "mock"
                     )
                 )
         for target in targets:
@@ -261,6 +262,7 @@ def http_benchmarks(results: dict) -> None:
             if target.kind == "mock":
                 target.post_status_target()
         measured: dict[str, list[dict[str, float]]] = {}
+        pauses: dict[str, list[tuple[int, float, float]]] = {}
         for run in range(RUNS):  # interleaved: a slow minute on a shared machine hits every target alike
             for endpoint, script in (("status", "status.lua"), ("apply", "apply.lua")):
                 for conns in (1, 50):
@@ -276,16 +278,29 @@ def http_benchmarks(results: dict) -> None:
                                 f"/api/auto-apply-v2/status?queueId={target.queue_id or 'queue_c209629f6fbed82c07cd'}"
                             )
                         cpu_before = cpu_seconds(target.server)
+                        gc_mark = gc_lines(target.server)
                         out = wrk(target.server.url(path), conns, script, env)
+                        if target.server.gc_log is not None:
+                            pauses.setdefault(target.label, []).extend(gc_pauses(target.server, gc_mark))
                         out["cpu_us"] = (cpu_seconds(target.server) - cpu_before) / max(1, out["requests"]) * 1e6
                         measured.setdefault(f"{endpoint}/{conns}/{target.label}", []).append(out)
                         results["load"].append(_load())
+    for label, found in pauses.items():
+        results["gc"][label] = {
+            **{f"gen{g}": sum(1 for p in found if p[0] == g) for g in (0, 1, 2)},
+            "max_wall_ms": max((p[1] for p in found), default=0.0),
+            "max_cpu_ms": max((p[2] for p in found), default=0.0),
+            "max_gen2_wall_ms": max((p[1] for p in found if p[0] == 2), default=0.0),
+        }
     for key, runs in measured.items():
         results["http"][key] = {
             k: spread([r[k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms", "non2xx", "cpu_us")
         }
     jobs_file.unlink()
     full_world.unlink()
+    for target in targets:
+        if target.server.gc_log is not None:
+            target.server.gc_log.unlink(missing_ok=True)
     for _name, tree in trees:
         shutil.rmtree(tree, ignore_errors=True)
 
@@ -313,6 +328,22 @@ def profile_benchmarks(results: dict) -> None:
             results["profile"][name] = {"error": out.stderr.strip()[-500:]}
         if tree != ROOT:
             shutil.rmtree(tree, ignore_errors=True)
+
+
+def gc_log(label: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"uphunt-bench-gc-{os.getpid()}-{label.replace('/', '-')}.log"
+
+
+def gc_lines(server: Server) -> int:
+    return len(server.gc_log.read_text().splitlines()) if server.gc_log and server.gc_log.exists() else 0
+
+
+def gc_pauses(server: Server, since: int) -> list[tuple[int, float, float]]:
+    """The server's collector pauses logged after line ``since``: (generation, wall ms, CPU ms)."""
+    if not server.gc_log or not server.gc_log.exists():
+        return []
+    rows = [line.split() for line in server.gc_log.read_text().splitlines()[since:]]
+    return [(int(g), float(w), float(c)) for g, w, c in rows]
 
 
 def cpu_seconds(server: Server) -> float:
@@ -364,7 +395,16 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed (make bench installs it with apt-get)", file=sys.stderr)
         return 2
-    results: dict = {"http": {}, "startup": {}, "simulator": {}, "fill": {}, "commits": {}, "load": [], "profile": {}}
+    results: dict = {
+        "http": {},
+        "startup": {},
+        "simulator": {},
+        "fill": {},
+        "commits": {},
+        "load": [],
+        "profile": {},
+        "gc": {},
+    }
     started = time.perf_counter()
     print(
         "bench: HTTP throughput and latency (mock vs bare Starlette, per server, empty and full world) ...", flush=True
