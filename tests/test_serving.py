@@ -110,3 +110,13 @@ def test_the_default_server_is_one_of_the_servers(server: str) -> None:
     assert DEFAULT_SERVER in SERVERS
     with pytest.raises(ValueError, match="unknown server 'nginx' \\(use granian or uvicorn\\)"):
         make_server("nginx", RecordingApp())
+
+
+def test_a_failed_lifespan_start_up_stops_the_server(server: str) -> None:
+    async def failing(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        await receive()
+        raise RuntimeError("the app cannot start")
+
+    with pytest.raises(RuntimeError, match="the server thread stopped during start-up"):
+        ServerThread(failing, server=server).start()

@@ -108,6 +108,8 @@ class GranianServer:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             asyncio.set_event_loop(None)
+        if not self.started and not self._should_exit:
+            raise SystemExit(3)  # the app's lifespan start-up failed (granian logged why): uvicorn's exit code
 
     async def _serve(self, sock: socket.socket) -> None:
         from granian.constants import HTTPModes, Interfaces
@@ -142,7 +144,11 @@ class GranianServer:
 
 
 class _LifespanWatch:
-    """The app, plus a callback once its lifespan start-up completed (granian has no ``started``)."""
+    """The app, plus a callback once its lifespan start-up completed (granian has no ``started``).
+
+    An app that raises during start-up without answering is reported as a failed start-up, so
+    granian stops (as uvicorn does with ``lifespan="on"``) instead of serving without a lifespan.
+    """
 
     def __init__(self, app: Any, on_startup: Any) -> None:
         self.app = app
@@ -151,13 +157,25 @@ class _LifespanWatch:
     def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
         if scope["type"] != "lifespan":
             return self.app(scope, receive, send)  # the app's own coroutine: no extra frame per request
+        return self._lifespan(scope, receive, send)
+
+    async def _lifespan(self, scope: Any, receive: Any, send: Any) -> None:
+        answered = False
 
         async def watched_send(message: Any) -> None:
+            nonlocal answered
             await send(message)
+            if message["type"].startswith("lifespan.startup."):
+                answered = True
             if message["type"] == "lifespan.startup.complete":
                 self.on_startup()
 
-        return self.app(scope, receive, watched_send)
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            if answered:
+                raise
+            await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
