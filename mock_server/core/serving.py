@@ -250,7 +250,8 @@ class ServerThread:
         return f"http://{self.host}:{self.port}"
 
     def _run(self) -> None:
-        self.server.run(sockets=[self.sock])
+        with contextlib.suppress(SystemExit):  # a failed start-up: start() reports it
+            self.server.run(sockets=[self.sock])
 
     def start(self) -> ServerThread:
         self.thread.start()
