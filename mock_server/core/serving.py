@@ -113,6 +113,7 @@ class GranianServer:
 
     async def _serve(self, sock: socket.socket) -> None:
         from granian.constants import HTTPModes, Interfaces
+        from granian.errors import FatalError
         from granian.server.embed import Server
 
         class _OnSocket(Server):
@@ -139,7 +140,9 @@ class GranianServer:
         self._loop = asyncio.get_running_loop()
         if self._should_exit:  # a stop asked for before the loop ran
             return
-        with contextlib.suppress(asyncio.TimeoutError):  # requests past the graceful timeout were cancelled
+        # Requests past the graceful timeout were cancelled (TimeoutError); a failed lifespan start-up
+        # ends the worker with FatalError (logged by granian; run() then exits 3).
+        with contextlib.suppress(asyncio.TimeoutError, FatalError):
             await granian.serve()
 
 
