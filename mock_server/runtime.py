@@ -61,6 +61,9 @@ class Runtime:
         from .scenarios import ScenarioEngine  # scripted failures: load / load_file / clear / list
 
         self.scenarios = ScenarioEngine(self)
+        from .dashboard import install  # change notifications (GET /_mock/events) and account meters
+
+        self.changes, self.meters = install(self)
 
     def _build(self) -> Simulator:
         self.clock: Clock = parse_clock(self.clock_spec)
@@ -95,6 +98,22 @@ class Runtime:
             raise ValueError(f"the clock is {self.clock.mode}; only the manual clock can be advanced")
         ran = self.sim.scheduler.advance(seconds)
         return {**self.clock_info(), "eventsRun": ran}
+
+    def advance_until(self, target: str) -> dict[str, Any]:
+        """Manual clock: ``nextEvent`` runs the next scheduled event(s); ``settled`` runs until nothing is processing."""
+        if not isinstance(self.clock, ManualClock):
+            raise ValueError(f"the clock is {self.clock.mode}; only the manual clock can be advanced")
+        scheduler = self.sim.scheduler
+        before = scheduler.events_run
+        if target == "nextEvent":
+            due = scheduler.next_due()
+            if due is not None:
+                scheduler.advance(max(0.0, due - self.clock.now()))
+        elif target == "settled":
+            self.sim.settle()
+        else:
+            raise ValueError(f"until must be nextEvent or settled, got {target!r}")
+        return {**self.clock_info(), "eventsRun": scheduler.events_run - before}
 
     def settle(self, max_seconds: float = 86_400.0) -> float:
         """Manual clock: advance until no application is processing."""
@@ -144,19 +163,21 @@ class Runtime:
         assert view is not None
         return view, created
 
-    def state(self) -> dict[str, Any]:
+    def application_record(self, app: Any) -> dict[str, Any]:
+        """An application as ``GET /_mock/state`` shows it: the status record plus bookkeeping."""
         from .journal import mask_secret
 
-        apps = []
-        for app in self.sim.applications.values():
-            record = app.status_record()
-            record.update(
-                apiKey=mask_secret(app.api_key),
-                agencyId=app.agency_id,
-                createdAt=round(app.created_at * 1000),
-                pickupAt=round(app.pickup_at * 1000),
-                completesAt=round(app.completes_at * 1000),
-            )
-            apps.append(record)
+        record = app.status_record()
+        record.update(
+            apiKey=mask_secret(app.api_key),
+            agencyId=app.agency_id,
+            createdAt=round(app.created_at * 1000),
+            pickupAt=round(app.pickup_at * 1000),
+            completesAt=round(app.completes_at * 1000),
+        )
+        return record
+
+    def state(self) -> dict[str, Any]:
+        apps = [self.application_record(app) for app in self.sim.applications.values()]
         views = [self.account_view(k) for k in self.sim.accounts]
         return {"clock": self.clock_info(), "accounts": views, "applications": apps}

@@ -41,6 +41,7 @@ class Scheduler:
         self._heap: list[Event] = []
         self._seq = itertools.count()
         self._wake: asyncio.Event | None = None
+        self.events_run = 0  # every event run so far (the control API reports how many an advance ran)
 
     def __len__(self) -> int:
         return sum(1 for e in self._heap if not e.cancelled)
@@ -78,6 +79,7 @@ class Scheduler:
                 self.clock.set(event.due)
             event.callback()
             ran += 1
+        self.events_run += ran
         return ran
 
     def advance(self, seconds: float) -> int:

@@ -150,6 +150,8 @@ class Delivery:
     next_due: float | None = None
     held: bool = False  # reorder directive: waiting for the next event to the same URL
     release_after: list[Delivery] = field(default_factory=list)  # held deliveries that go after our first attempt
+    scheduled: Any = None  # the scheduler event of the next attempt (cancelled by a redelivery)
+    in_flight: bool = False  # an HTTP attempt is under way
 
     def headers(self) -> dict[str, str]:
         return {
@@ -191,6 +193,7 @@ class WebhookDispatcher:
         self._sim: Simulator | None = None
         self._ids = random.Random(0)
         self._generation = 0  # bumped by reset(): results of older attempts are ignored
+        self.change_listeners: list[Callable[[], None]] = []  # told when the log changes (the dashboard's feed)
 
     @classmethod
     def install(cls, rt: Runtime) -> WebhookDispatcher:
@@ -253,6 +256,38 @@ class WebhookDispatcher:
         """Every delivery still in the log, oldest first, in the control API's ``Delivery`` shape."""
         return [d.as_dict() for d in self._log]
 
+    def find(self, delivery_id: str) -> Delivery | None:
+        """The delivery with this id still in the log (the delivery itself rather than a scenario's copy)."""
+        matches = [d for d in self._log if d.delivery_id == delivery_id]
+        return min(matches, key=lambda d: d.copy) if matches else None
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """One more attempt of a delivery, now (same id and body); KeyError if unknown, ValueError if held.
+
+        The attempt is started at once (queued if no event loop runs, like any attempt);
+        ``await drain()`` to wait for it. A pending retry is replaced by this attempt.
+        """
+        delivery = self.find(delivery_id)
+        if delivery is None or delivery.sim is not self._sim:
+            raise KeyError(delivery_id)
+        if delivery.held:
+            raise ValueError(
+                f"delivery {delivery_id} is held by a scenario (reorder) until the next event for its URL"
+            )
+        if delivery.in_flight:
+            raise ValueError(f"an attempt of delivery {delivery_id} is under way; redeliver once it has completed")
+        if delivery.scheduled is not None:
+            delivery.scheduled.cancel()
+        delivery.state = "pending"
+        self._schedule(delivery, delivery.sim.clock.now())
+        delivery.sim.scheduler.run_due()
+        self._changed()
+        return delivery
+
+    def _changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
+
     def reset(self) -> None:
         """Empty the log, forget held and queued attempts, stop in-flight ones.
 
@@ -294,15 +329,19 @@ class WebhookDispatcher:
             for delivery in batch:
                 delivery.held = True
             self._held.setdefault(url, []).extend(batch)
+            self._changed()
             return
         batch[0].release_after = self._held.pop(url, [])
         for delivery in batch:
             self._schedule(delivery, due)
+        self._changed()
 
     def _schedule(self, delivery: Delivery, due: float) -> None:
         delivery.next_due = due
         number = len(delivery.attempts) + 1
-        delivery.sim.scheduler.at(due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}")
+        delivery.scheduled = delivery.sim.scheduler.at(
+            due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}"
+        )
 
     def _release(self, delivery: Delivery, after: float) -> None:
         delivery.held = False
@@ -357,6 +396,7 @@ class WebhookDispatcher:
         status: int | None = None
         error: str | None = None
         started = time.perf_counter()
+        delivery.in_flight = True
         try:
             response = await asyncio.wait_for(
                 self._http().post(delivery.url, content=delivery.body, headers=delivery.headers()), timeout
@@ -373,6 +413,8 @@ class WebhookDispatcher:
             error = f"connection failed: {_root_cause(exc)}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
+        finally:
+            delivery.in_flight = False
         latency_ms = (time.perf_counter() - started) * 1000
         if generation != self._generation:
             return
@@ -382,6 +424,7 @@ class WebhookDispatcher:
         if delivery.sim is not self._sim:  # the world was reset meanwhile
             return
         delivery.attempts.append(attempt)
+        delivery.scheduled = None
         if attempt.status is not None and 200 <= attempt.status < 300:
             delivery.state, delivery.next_due = "delivered", None
         elif len(delivery.attempts) >= self.settings.max_attempts:
@@ -391,6 +434,7 @@ class WebhookDispatcher:
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)
+        self._changed()
 
     # ── waiting and shutting down ───────────────────────────────────────
 

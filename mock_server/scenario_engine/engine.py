@@ -61,16 +61,7 @@ class ScenarioEngine:
         A scenario with the name of a loaded one replaces it; otherwise its rules
         come after the ones already loaded.
         """
-        scenario = compile_document(
-            doc,
-            source,
-            operations=self._operations,
-            job_exists=lambda ref: self.rt.sim.catalogue.resolve(ref) is not None,
-            default_seed=self.rt.world.seed,
-        )
-        if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
-            index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
-            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        scenario = self.check(doc, source)
         scenario.restart()
         for i, existing in enumerate(self.scenarios):
             if existing.name == scenario.name:
@@ -85,6 +76,20 @@ class ScenarioEngine:
         self._run_start_rules(scenario)
         self._sync_request_hook()
         return scenario.view()
+
+    def check(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
+        """Validate and compile a scenario without loading it (SourceError when invalid)."""
+        scenario = compile_document(
+            doc,
+            source,
+            operations=self._operations,
+            job_exists=lambda ref: self.rt.sim.catalogue.resolve(ref) is not None,
+            default_seed=self.rt.world.seed,
+        )
+        if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
+            index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
+            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        return scenario
 
     def load_file(self, path: str | Path) -> dict[str, Any]:
         try:
