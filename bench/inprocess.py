@@ -20,9 +20,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mock_server.http.app import create_app  # noqa: E402
-from mock_server.runtime import Runtime  # noqa: E402
-from mock_server.world import World  # noqa: E402
+from mock_server.core.app import create_app  # noqa: E402
+from mock_server.core.runtime import Runtime  # noqa: E402
+from mock_server.vendors.uphunt.world import World  # noqa: E402
 
 HEADERS = [(b"x-api-key", b"bench_key"), (b"content-type", b"application/json")]
 

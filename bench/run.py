@@ -120,8 +120,8 @@ def http_benchmarks(results: dict) -> None:
     with mock_server() as mock:
         # Every generated job of the bench world, so each apply hits a fresh job.
         sys.path.insert(0, str(ROOT))
-        from mock_server.clock import ManualClock
-        from mock_server.world import World
+        from mock_server.core.clock import ManualClock
+        from mock_server.vendors.uphunt.world import World
 
         sim = World.from_file(HERE / "world.yaml").build(ManualClock())
         jobs_file.write_text("\n".join(j.ciphertext for j in sim.catalogue.jobs if j.is_open(sim.clock.now())))

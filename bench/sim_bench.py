@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mock_server.clock import ManualClock  # noqa: E402
-from mock_server.domain.simulator import ApplyRequest  # noqa: E402
-from mock_server.world import World  # noqa: E402
+from mock_server.core.clock import ManualClock  # noqa: E402
+from mock_server.vendors.uphunt.domain.simulator import ApplyRequest  # noqa: E402
+from mock_server.vendors.uphunt.world import World  # noqa: E402
 
 
 def run(total: int, accounts: int) -> dict[str, float]:
@@ -46,7 +46,7 @@ def run(total: int, accounts: int) -> dict[str, float]:
     }
     import yaml
 
-    from mock_server.world import _check_references, parse_world_text  # validation as a world file gets
+    from mock_server.vendors.uphunt.world import _check_references, parse_world_text  # validation as a world file gets
 
     parse_world_text(yaml.safe_dump(data), "<bench world>")
     _check_references(data, "<bench world>")

@@ -12,10 +12,10 @@ from typing import Any
 
 import uvicorn
 
-from mock_server.http import handlers
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.serving import bind_socket
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.serving import bind_socket
+from mock_server.vendors.uphunt import handlers
 
 DROPPED_FIELD = "applicationStatusMessage"
 

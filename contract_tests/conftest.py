@@ -29,7 +29,7 @@ import httpx
 import pytest
 import yaml
 
-from mock_server.check import DEMO_KEY
+from mock_server.core.check import DEMO_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 20.0  # seconds for a mock subprocess to print its URL

@@ -13,11 +13,11 @@ import yaml
 from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
-from mock_server.check import DEMO_KEY, contract_schema, rate_limit_overlay, validate_case
-from mock_server.http.app import create_app
-from mock_server.http.spec import spec_path
-from mock_server.runtime import Runtime
-from mock_server.world import World, merge_worlds
+from mock_server.core.app import create_app
+from mock_server.core.check import DEMO_KEY, contract_schema, rate_limit_overlay, validate_case
+from mock_server.core.runtime import Runtime
+from mock_server.core.spec import spec_path
+from mock_server.vendors.uphunt.world import World, merge_worlds
 
 from .conftest import examples
 

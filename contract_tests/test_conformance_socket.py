@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.check import rate_limit_overlay
+from mock_server.core.check import rate_limit_overlay
 
 from .conftest import ROOT, MockProcess, examples, mock_process
 

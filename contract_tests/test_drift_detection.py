@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from mock_server.check import DriftError, contract_schema, run_check, validate_case
-from mock_server.http import handlers
+from mock_server.core.check import DriftError, contract_schema, run_check, validate_case
+from mock_server.vendors.uphunt import handlers
 
 from .broken_server import DROPPED_FIELD, break_status_records
 from .conftest import ROOT, mock_process

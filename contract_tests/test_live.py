@@ -12,16 +12,18 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mock_server.check import (
-    READ_ONLY_OPERATIONS,
-    SPENDING_OPERATIONS,
+from mock_server.core.check import (
     DriftError,
     contract_schema,
+    operations_by_effect,
     run_check,
     validate_case,
 )
+from mock_server.core.spec import load_spec
 
 from .conftest import LiveTarget, examples
+
+READ_ONLY_OPERATIONS, SPENDING_OPERATIONS = operations_by_effect(load_spec("uphunt.yaml"))
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from starlette.testclient import TestClient
 
-from mock_server.check import rate_limit_overlay
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.world import World, merge_worlds
+from mock_server.core.app import create_app
+from mock_server.core.check import rate_limit_overlay
+from mock_server.core.runtime import Runtime
+from mock_server.vendors.uphunt.world import World, merge_worlds
 
 from .conftest import examples
 

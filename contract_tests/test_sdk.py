@@ -13,10 +13,10 @@ import httpx
 import pytest
 from uphunt import UpHunt, UpHuntError
 
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.serving import ServerThread
-from mock_server.world import World, merge_worlds
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.serving import ServerThread
+from mock_server.vendors.uphunt.world import World, merge_worlds
 
 DEMO = "sk_uphunt_demo_key"
 JOB = "~022053140178050136031"

@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
-from .clock import parse_clock
-from .world import DEMO_API_KEY, World
-from .yaml_source import SourceError
+from .core.clock import parse_clock
+from .core.vendor import available, get_vendor
+from .core.yaml_source import SourceError
 
 # Subcommands added by other modules (e.g. `check`): name -> (configure parser, run).
 EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="serve the simulated UpHunt API")
+    p = sub.add_parser("serve", help="serve a simulated API (UpHunt by default)")
+    p.add_argument("--vendor", default="uphunt", help=f"which API to simulate: {', '.join(available())} (default uphunt)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free port)")
     p.add_argument("--config", metavar="WORLD.yaml", help="world file merged over the default world")
@@ -40,14 +41,14 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to keep --help fast
-    from .runtime import Runtime
+    from .core import scenarios
+    from .core.runtime import Runtime
 
     parse_clock(args.clock)
-    world = World.from_file(args.config, seed=args.seed) if args.config else World.default(seed=args.seed or 0)
+    vendor = get_vendor(getattr(args, "vendor", None))
+    world = vendor.load_world(args.config, args.seed)
     runtime = Runtime(world, clock=args.clock)
     for path in args.scenario:
-        from . import scenarios
-
         scenarios.load_file(runtime, path)
     return runtime
 
@@ -60,8 +61,8 @@ def serve(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     import uvicorn
 
-    from .http.app import create_app
-    from .serving import QuietExitServer, bind_socket
+    from .core.app import create_app
+    from .core.serving import QuietExitServer, bind_socket
 
     runtime = build_runtime(args)
     try:
@@ -72,8 +73,9 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     sock.listen(2048)  # connections queue from the moment the URL is printed (uvicorn accepts them once started)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"uphunt-mock {__version__} serving the UpHunt API at http://{host}:{port}", flush=True)
-    print(f"  demo API key: {DEMO_API_KEY}", flush=True)
+    vendor = runtime.vendor
+    print(f"uphunt-mock {__version__} serving the {vendor.title} API at http://{host}:{port}", flush=True)
+    print(f"  demo API key: {vendor.demo_api_key}", flush=True)
     print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
     print(f"  dashboard: http://{host}:{port}/_mock/ui", flush=True)
     for loaded in runtime.scenarios.list():
@@ -136,11 +138,11 @@ def _freeze_world() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="uphunt-mock", description="Local stateful simulator of the UpHunt API.")
+    parser = argparse.ArgumentParser(prog="uphunt-mock", description="Local stateful simulator of auto-apply APIs (UpHunt, Jobo).")
     parser.add_argument("--version", action="version", version=f"uphunt-mock {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
-    from . import check  # `uphunt-mock check` (schemathesis is imported only when it runs)
+    from .core import check  # `uphunt-mock check` (schemathesis is imported only when it runs)
 
     EXTRA_COMMANDS.setdefault("check", (check.configure_parser, check.main))
     for name, (configure, _run) in EXTRA_COMMANDS.items():

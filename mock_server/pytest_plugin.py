@@ -93,7 +93,7 @@ def uphunt_mock_session(pytestconfig: pytest.Config) -> Iterator[UpHuntMock]:
 def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[UpHuntMock]:
     """A mock in a known state for this test: fresh default world (or the marker's), manual clock."""
     from .testing import UpHuntMock as Handle
-    from .world import DEMO_API_KEY
+    from .vendors.uphunt.world import DEMO_API_KEY
 
     marker = request.node.get_closest_marker(_MARKER)
     if marker and marker.args:

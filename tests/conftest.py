@@ -24,10 +24,10 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.serving import ServerThread
-from mock_server.world import World, merge_worlds, parse_world_text
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.serving import ServerThread
+from mock_server.vendors.uphunt.world import World, merge_worlds, parse_world_text
 
 DEMO_KEY = "sk_uphunt_demo_key"
 SECOND_KEY = "sk_uphunt_second_key"

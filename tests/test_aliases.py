@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server.http.spec import load_spec
+from mock_server.core.spec import load_spec
 from tests.conftest import DEMO
 
 LEGACY = {"Authorization": "Bearer up_demo_legacy_key"}

@@ -9,9 +9,9 @@ import pytest
 from conftest import APPLIED_JOBS, APPLY, DEMO_KEY, LOW_CONNECTS_KEY, NO_CREDITS_KEY, SECOND_KEY, STATUS, world_with
 from starlette.testclient import TestClient
 
-from mock_server.clock import DEFAULT_MANUAL_EPOCH
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
+from mock_server.core.runtime import Runtime
 
 EPOCH_MS = int(DEFAULT_MANUAL_EPOCH * 1000)
 FASTAPI_JOB = "~022053140178050136031"  # hourly, 18 Connects, open
@@ -464,7 +464,7 @@ def test_terminal_records_never_change(api):
     assert {q: api.status(queueId=q) for q in (done, applied)} == snapshot
     assert {q: api.row(q) for q in (done, applied)} == rows
     # the domain refuses an illegal transition outright
-    from mock_server.domain.applications import IllegalTransition
+    from mock_server.vendors.uphunt.domain.applications import IllegalTransition
 
     with pytest.raises(IllegalTransition):
         api.rt.sim.applications[applied].finish("failed", 0.0)

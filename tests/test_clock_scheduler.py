@@ -9,12 +9,12 @@ import pytest
 from conftest import APPLY, DEMO, STATUS, default_world
 from starlette.testclient import TestClient
 
-from mock_server import clock as clock_module
-from mock_server.clock import DEFAULT_MANUAL_EPOCH, ManualClock, RealClock, ScaledClock, parse_clock
-from mock_server.domain.simulator import ApplyRequest
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.scheduler import Scheduler
+from mock_server.core import clock as clock_module
+from mock_server.core.app import create_app
+from mock_server.core.clock import DEFAULT_MANUAL_EPOCH, ManualClock, RealClock, ScaledClock, parse_clock
+from mock_server.core.runtime import Runtime
+from mock_server.core.scheduler import Scheduler
+from mock_server.vendors.uphunt.domain.simulator import ApplyRequest
 
 # ── clocks ──────────────────────────────────────────────────────────────────
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 from conftest import APPLY, live_server, world_with
 
-from mock_server.runtime import Runtime
+from mock_server.core.runtime import Runtime
 
 KEY = "sk_concurrency"
 CONNECTIONS = 100

@@ -7,8 +7,8 @@ import json
 from conftest import APPLY, DEMO, DEMO_KEY
 from starlette.testclient import TestClient
 
-from mock_server.clock import DEFAULT_MANUAL_EPOCH
-from mock_server.runtime import Runtime
+from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
+from mock_server.core.runtime import Runtime
 
 JOB = "~022053140178050136031"
 EPOCH_MS = int(DEFAULT_MANUAL_EPOCH * 1000)

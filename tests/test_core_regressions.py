@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import APPLIED_JOBS, APPLY, DEMO, DEMO_KEY, STATUS, AsgiClient, world_with
 
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.world import World
-from mock_server.yaml_source import SourceError
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.yaml_source import SourceError
+from mock_server.vendors.uphunt.world import World
 
 JOB = "~022053140178050136031"
 

@@ -15,10 +15,10 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
-from mock_server.http.app import create_app
-from mock_server.http.render import iso_ms
-from mock_server.http.spec import load_spec
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.spec import load_spec
+from mock_server.vendors.uphunt.render import iso_ms
 from tests.conftest import DEMO, NO_RATE_LIMITS, world_with
 
 JOB = "/api/jobs/by-ciphertext"

@@ -8,10 +8,10 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
-from mock_server.domain.proposals import JobBrief, generate_cover_letter
-from mock_server.http.app import create_app
-from mock_server.http.spec import load_spec
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.spec import load_spec
+from mock_server.vendors.uphunt.domain.proposals import JobBrief, generate_cover_letter
 from tests.conftest import DEMO, DEMO_KEY, SECOND_KEY
 
 FREELANCERS = "/api/auto-apply-v2/freelancers"

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from mock_server.http.app import create_app
-from mock_server.http.spec import load_spec
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.core.spec import load_spec
 
 DEMO_HEADERS = DEMO
 JSON = {**DEMO_HEADERS, "content-type": "application/json"}
@@ -404,7 +404,7 @@ def test_status_never_5xx_for_any_query(fuzz_client, params):
 @pytest.mark.parametrize("path", [STATUS, "/api/clients/1991212616395436888/jobs"])
 def test_a_bug_in_the_mock_is_a_500_json_body_on_both_lanes(monkeypatch, path) -> None:
     """Literal API paths take the direct lane, templated ones go through Starlette: same 500."""
-    from mock_server.http import handlers
+    from mock_server.vendors.uphunt import handlers
 
     def broken(ctx):
         raise RuntimeError("boom")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from conftest import DEMO, world_with
 from starlette.testclient import TestClient
 
-from mock_server.http.app import create_app
-from mock_server.journal import MAX_BODY_CHARS, Journal, mask_secret
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.journal import MAX_BODY_CHARS, Journal, mask_secret
+from mock_server.core.runtime import Runtime
 
 FREELANCERS = "/api/auto-apply-v2/freelancers"
 

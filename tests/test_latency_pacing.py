@@ -8,15 +8,15 @@ import pytest
 from conftest import APPLY, DEMO, NO_RATE_LIMITS, world_with
 from starlette.testclient import TestClient
 
-from mock_server.clock import ManualClock
-from mock_server.domain.accounts import Account
-from mock_server.domain.agency import Agency, Freelancer, Profile
-from mock_server.domain.catalogue import Catalogue, Job
-from mock_server.domain.latency import LatencyModel, Stage
-from mock_server.domain.ledger import CreditLedger
-from mock_server.domain.simulator import ApplyRequest, Settings, Simulator
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.clock import ManualClock
+from mock_server.core.runtime import Runtime
+from mock_server.vendors.uphunt.domain.accounts import Account
+from mock_server.vendors.uphunt.domain.agency import Agency, Freelancer, Profile
+from mock_server.vendors.uphunt.domain.catalogue import Catalogue, Job
+from mock_server.vendors.uphunt.domain.latency import LatencyModel, Stage
+from mock_server.vendors.uphunt.domain.ledger import CreditLedger
+from mock_server.vendors.uphunt.domain.simulator import ApplyRequest, Settings, Simulator
 
 T0 = 1_767_225_600.0
 

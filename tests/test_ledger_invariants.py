@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from mock_server.domain.applications import TERMINAL_STATES
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
+from mock_server.vendors.uphunt.domain.applications import TERMINAL_STATES
 
 ACCOUNTS = [
     "sk_uphunt_demo_key",

@@ -17,13 +17,18 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
-from mock_server.clock import DEFAULT_MANUAL_EPOCH
-from mock_server.domain.ratelimit import RateLimiter, billing_period, legacy_quota_from_spec, limits_from_spec
-from mock_server.http.app import create_app
-from mock_server.http.spec import load_spec
-from mock_server.runtime import Runtime
-from mock_server.world import World
-from mock_server.yaml_source import SourceError
+from mock_server.core.app import create_app
+from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
+from mock_server.core.runtime import Runtime
+from mock_server.core.spec import load_spec
+from mock_server.core.yaml_source import SourceError
+from mock_server.vendors.uphunt.domain.ratelimit import (
+    RateLimiter,
+    billing_period,
+    legacy_quota_from_spec,
+    limits_from_spec,
+)
+from mock_server.vendors.uphunt.world import World
 from tests.conftest import DEMO, DEMO_KEY, SECOND_KEY, world_with
 
 T0 = int(DEFAULT_MANUAL_EPOCH)  # 2026-01-01T00:00:00Z
@@ -92,7 +97,7 @@ def test_default_limits_are_the_spec_table_and_the_documented_numbers() -> None:
     spec = load_spec("uphunt.yaml")
     assert limits_from_spec(spec) == DOCUMENTED
     assert legacy_quota_from_spec(spec) == 10_000
-    limiter = Runtime(clock="manual").rate_limiter
+    limiter = Runtime(clock="manual").sim.rate_limiter
     assert limiter.limits == DOCUMENTED and limiter.legacy_quota == 10_000 and limiter.enabled
     # Every alias forwards to a limited operation and declares no limits of its own (one bucket).
     for item in spec["paths"].values():
@@ -311,7 +316,7 @@ def test_enabled_false_never_refuses_but_still_reports() -> None:
 
 def test_a_window_can_be_dropped_and_zero_refuses_everything() -> None:
     rt, client = app_client({"settings": {"rateLimits": {"applyToJob": {"day": None}, "listFreelancers": {"minute": 0}}}})
-    assert rt.rate_limiter.limits["applyToJob"] == {"minute": 60}
+    assert rt.sim.rate_limiter.limits["applyToJob"] == {"minute": 60}
     assert rl(apply(client, FRESH_JOBS[0])) == (60, 59, T0 + 60)
     refused = client.get("/api/auto-apply-v2/freelancers", headers=DEMO)
     assert refused.status_code == 429 and refused.json()["limit"] == 0
@@ -346,7 +351,7 @@ def test_bad_setting_types_are_reported_with_the_line(tmp_path: Path) -> None:
 
 def test_peek_reports_without_counting(limited: tuple[Runtime, TestClient]) -> None:
     rt, client = limited
-    limiter = rt.rate_limiter
+    limiter = rt.sim.rate_limiter
     assert limiter.peek(DEMO_KEY, "applyToJob", T0) == limiter.peek(None, "applyToJob", T0)
     before = limiter.peek(DEMO_KEY, "applyToJob", T0)
     assert before is not None and (before.limit, before.remaining, before.reset, before.window) == (2, 2, T0 + 60, "minute")

@@ -10,7 +10,7 @@ import pytest
 from conftest import APPLY, DEMO, DEMO_KEY, SECOND_KEY, STATUS, live_server
 from starlette.testclient import TestClient
 
-from mock_server.runtime import Runtime
+from mock_server.core.runtime import Runtime
 
 JOB_A = "~022055000000000000003"  # (~01abc123def456 already has an application in the default world)
 JOB_B = "~022053140178050136031"
@@ -102,7 +102,7 @@ def seeded_run(seed: int) -> list[int]:
 
 
 def rt_app(rt: Runtime) -> Any:
-    from mock_server.http.app import create_app
+    from mock_server.core.app import create_app
 
     return create_app(rt)
 
@@ -278,8 +278,8 @@ def test_webhook_duplicate_directive(runtime: Runtime, client: TestClient) -> No
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from mock_server.http.app import create_app
-    from mock_server.serving import ServerThread
+    from mock_server.core.app import create_app
+    from mock_server.core.serving import ServerThread
 
     async def hook(request: Request) -> Response:
         received.append(request.headers["x-uphunt-delivery"])

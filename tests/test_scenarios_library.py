@@ -19,8 +19,8 @@ import pytest
 from conftest import APPLY, DEMO, DEMO_KEY, STATUS
 from starlette.testclient import TestClient
 
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "scenarios"

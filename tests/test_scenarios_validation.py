@@ -8,8 +8,8 @@ import pytest
 from conftest import DEMO, DEMO_KEY
 from starlette.testclient import TestClient
 
-from mock_server.runtime import Runtime
-from mock_server.yaml_source import SourceError
+from mock_server.core.runtime import Runtime
+from mock_server.core.yaml_source import SourceError
 
 GOOD_RULE = "  - match: {operationId: listFreelancers}\n    respond: {status: 503}\n"
 
@@ -25,7 +25,7 @@ CASES = [
     ("rules:\n  - match: {operationId: applyToJob}\n    respond: {status: 99}\n", 3,
      "rules[0].respond.status: 99 is less than the minimum of 200"),
     ("name: x\nrules:\n  - match: {operationId: applyToJob}\n", 3,
-     "rules[0]: a rule needs an action: one of respond, drop, delay, outcome, account, closeJob, latency, webhook"),
+     "rules[0]: a rule needs an action: one of respond, drop, delay, account, webhook, outcome, closeJob, latency"),
     ("rules:\n  - match: {operationId: applyToJob}\n    outcome: applied\n", 2,
      "rules[0].match.operationId: `operationId` cannot be matched in a rule evaluated on outcome (allowed: apiKey, clock, everyNth, jobId, nth, probability, queueId)"),
     ("rules:\n  - respond: {status: 500}\n    drop: true\n", 3, "rules[0].drop: `respond` and `drop` exclude each other"),
@@ -85,4 +85,4 @@ def test_load_file_missing_and_schema_is_packaged(runtime: Runtime, tmp_path: Pa
     assert str(info.value) == f"{tmp_path / 'nope.yaml'}: cannot read scenario file: No such file or directory"
     from importlib import resources
 
-    assert resources.files("mock_server").joinpath("schemas/scenario.schema.yaml").is_file()
+    assert resources.files("mock_server").joinpath("core/scenarios/scenario.schema.yaml").is_file()

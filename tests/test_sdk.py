@@ -11,7 +11,7 @@ import pytest
 from conftest import DEMO_KEY, NO_CREDITS_KEY, live_server
 from uphunt import UpHunt, UpHuntError
 
-from mock_server.runtime import Runtime
+from mock_server.core.runtime import Runtime
 
 JOB = "~022053140178050136031"
 

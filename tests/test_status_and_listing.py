@@ -6,8 +6,8 @@ import pytest
 from conftest import APPLIED_JOBS, DEMO, NO_RATE_LIMITS, SECOND_KEY, STATUS, world_with
 from starlette.testclient import TestClient
 
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
+from mock_server.core.app import create_app
+from mock_server.core.runtime import Runtime
 
 SECOND = {"x-api-key": SECOND_KEY}
 JOBS = [

@@ -31,12 +31,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.clock import DEFAULT_MANUAL_EPOCH
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.serving import ServerThread
-from mock_server.webhooks import USER_AGENT
-from mock_server.world import World, merge_worlds, parse_world_text
+from mock_server.core.app import create_app
+from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
+from mock_server.core.runtime import Runtime
+from mock_server.core.serving import ServerThread
+from mock_server.core.webhooks import USER_AGENT
+from mock_server.vendors.uphunt.world import World, merge_worlds, parse_world_text
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi"
 DEMO_KEY = "sk_uphunt_demo_key"
@@ -462,7 +462,7 @@ def test_in_process_attempts_wait_for_an_event_loop(receiver: tuple[Receiver, st
     rec, base = receiver
     rt = Runtime(make_world(), clock="manual")
     rt.put_account(DEMO_KEY, {"webhookUrl": f"{base}/hooks/ok"})
-    from mock_server.domain.simulator import ApplyRequest
+    from mock_server.vendors.uphunt.domain.simulator import ApplyRequest
 
     rt.sim.apply(rt.sim.accounts[DEMO_KEY], ApplyRequest(job_ref=APPLIED_JOBS[0], cover_letter="Hello"))
     rt.advance(60)  # no event loop: the attempt is queued, not lost

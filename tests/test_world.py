@@ -8,12 +8,12 @@ import pytest
 from conftest import DEMO, DEMO_KEY
 from starlette.testclient import TestClient
 
-from mock_server.clock import ManualClock
-from mock_server.domain.simulator import ApplyRequest
-from mock_server.http.app import create_app
-from mock_server.runtime import Runtime
-from mock_server.world import World
-from mock_server.yaml_source import SourceError
+from mock_server.core.app import create_app
+from mock_server.core.clock import ManualClock
+from mock_server.core.runtime import Runtime
+from mock_server.core.yaml_source import SourceError
+from mock_server.vendors.uphunt.domain.simulator import ApplyRequest
+from mock_server.vendors.uphunt.world import World
 
 # Every job id that appears in the public docs, the SDK and the seeds (../shared/seeds, facts reference).
 DOCS_JOB_IDS = {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..world import DEMO_API_KEY
+from ..vendors.uphunt.world import DEMO_API_KEY
 from .journal import Request, RequestLog
 from .schedule import FaultSchedule
 

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..world import DEMO_API_KEY
+from ..vendors.uphunt.world import DEMO_API_KEY
 from .handle import UpHuntMock
 
 
 class MockServer:
-    """A uvicorn server for one :class:`~mock_server.runtime.Runtime`, in a daemon thread.
+    """A uvicorn server for one :class:`~mock_server.core.runtime.Runtime`, in a daemon thread.
 
     Binds 127.0.0.1 on a free port before the thread starts, so the port is
     known at once and two servers (e.g. two xdist workers) can never collide.
@@ -33,10 +33,10 @@ class MockServer:
         self._thread: Any = None
 
     def start(self, timeout: float = 10.0) -> MockServer:
-        from ..http.app import create_app
-        from ..runtime import Runtime
-        from ..serving import ServerThread
-        from ..world import World
+        from ..core.app import create_app
+        from ..core.runtime import Runtime
+        from ..core.serving import ServerThread
+        from ..vendors.uphunt.world import World
 
         _quiet_dropped_connections()
         world = World.from_file(self.world, seed=self.seed) if self.world else World.default(seed=self.seed or 0)

@@ -1,0 +1,395 @@
+"""The Starlette application: routes compiled from the specs, one linear request pipeline.
+
+The pipeline for a vendor's API request (:func:`_serve_api`), stage by stage:
+
+1. read the body, refusing more than 1 MiB (413) without buffering it all;
+2. journal the request (API key masked);
+3. request hooks (scenarios): respond / delay / drop before the handler;
+4. authenticate (401): :meth:`Vendor.authenticate`;
+5. rate-limit (429 + Retry-After, no side effect): :meth:`Vendor.admit`;
+6. convert and validate parameters and body against the spec (400 / 422);
+7. call the vendor's handler for the operation, which calls the domain;
+   every refusal is an :class:`ApiError` rendered by :meth:`Vendor.render_error`;
+8. add the X-RateLimit-* headers and finish the journal entry (with the response
+   as sent), and count the change for the live dashboard (a counter, nothing more).
+
+Stages 4-8 are synchronous, so each request's effect on the state is atomic
+under any number of concurrent requests on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from .clock import ManualClock, now_ms
+from .control import CONTROL_HANDLERS
+from .docs_page import render_docs
+from .errors import ApiError
+from .runtime import RequestInfo, Runtime
+from .spec import Operation, compile_operations, load_spec
+from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
+from .vendor import Ctx, Reply
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(_encode(body).encode(), status_code=status, headers=headers, media_type="application/json")
+
+
+class _Reply:
+    """A JSON answer of the API pipeline, sent straight to ASGI (no Starlette Response object)."""
+
+    __slots__ = ("status_code", "body", "headers")
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status_code = status
+        self.body = _encode(body).encode()
+        self.headers = headers
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        if self.headers:
+            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+        await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+class _DroppedConnection:
+    """A scenario's ``drop``: starts a response that announces a body, sends part of it and stops.
+
+    Over a real socket the server then closes the connection (uvicorn logs
+    "ASGI callable returned without completing response"), so the client sees
+    the connection end before the promised ``Content-Length``: httpx raises
+    ``RemoteProtocolError``, requests ``ChunkedEncodingError`` — a transport
+    error, not an HTTP status. The journal records status 0.
+    """
+
+    ANNOUNCED = b'{"error":"connection dropped by an uphunt-mock scenario"}'
+    status_code = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(self.ANNOUNCED)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.ANNOUNCED[:2], "more_body": True})
+        # Returning without the rest of the body: the server closes the connection.
+
+
+class _Query(dict):
+    """Query parameters parsed once from the raw query string: ``get`` (last value) and ``getlist``."""
+
+    def __init__(self, query_string: bytes) -> None:
+        super().__init__()
+        if query_string:
+            for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+                self.setdefault(key, []).append(value)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        values = super().get(key)
+        return values[-1] if values else default
+
+    def getlist(self, key: str) -> list[str]:
+        return list(super().get(key, ()))
+
+    def flat(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in self.items()}
+
+
+class _RequestView:
+    """What the pipeline reads of a request, built straight from the ASGI scope."""
+
+    __slots__ = ("headers", "query_params", "path_params")
+
+    def __init__(self, scope: Any) -> None:
+        self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        self.query_params = _Query(scope["query_string"])
+        self.path_params = scope.get("path_params", {})
+
+
+async def read_body(headers: Any, receive: Any, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (413) without buffering it all."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; whatever arrived is the body
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestInvalid(413, f"Request body too large (limit {limit} bytes)")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply:
+    """Stages 4-8 of the pipeline (see the module docstring); refusals rendered by the vendor."""
+    vendor = rt.vendor
+    limit_headers: dict[str, str] = {}
+    try:
+        # 4. authenticate
+        principal = vendor.authenticate(rt, op, request.headers) if op.authenticated else None
+        # 5. rate limit (no side effect when refused)
+        if principal is not None:
+            limit_headers = vendor.admit(rt, op, principal, request.headers)
+        # 6. validate
+        params = convert_params(op, request.query_params, request.path_params)
+        check_params(op, params)
+        body = parse_body(op, raw)
+        # 7. handle
+        try:
+            result = vendor.handlers[op.handler](Ctx(rt, principal, params, body, request.headers, op))
+        except vendor.domain_errors as exc:
+            raise vendor.translate_error(exc) from None
+    except ApiError as exc:
+        status, payload, headers = vendor.render_error(exc, op)
+        return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
+    # 8. headers (the journal entry is finished by the caller)
+    if isinstance(result, Reply):
+        return _Reply(result.status, result.body, {**limit_headers, **result.headers})
+    status, payload = result
+    return _Reply(status, payload, limit_headers)
+
+
+class _ApiEndpoint:
+    """The ASGI app of one API operation: stages 1-3 of the pipeline, then :func:`_serve_api`.
+
+    A raw ASGI app rather than a Starlette endpoint function: the request view and the reply
+    are built straight from and to ASGI messages, which halves the mock's own per-request
+    cost (bench/RESULTS.md). Starlette still routes, and its middleware still turns an
+    unexpected exception into the 500 JSON body.
+    """
+
+    def __init__(self, rt: Runtime, op: Operation) -> None:
+        self.rt = rt
+        self.op = op
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        rt, op = self.rt, self.op
+        started = time.perf_counter()
+        if not isinstance(rt.clock, ManualClock):
+            rt.sim.scheduler.run_due()
+        request = _RequestView(scope)
+        # 1. body
+        response: Any = None
+        try:
+            raw = await read_body(request.headers, receive)
+        except RequestInvalid as exc:
+            raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
+        # 2. journal (raw: decoded only when read)
+        entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
+        entry.operation_id = op.operation_id
+        # 3. request hooks (scenarios)
+        if response is None and rt.request_hooks:
+            info = RequestInfo(
+                operation_id=op.operation_id,
+                method=scope["method"],
+                path=scope["path"],
+                query=request.query_params.flat(),
+                headers=request.headers,
+                body=raw,
+                api_key=request.headers.get("x-api-key"),
+                time=rt.clock.now(),
+            )
+            for hook in rt.request_hooks:
+                reply = await hook(info)
+                if reply is not None:
+                    response = _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
+                    break
+            entry.matched_rule = info.matched_rule
+        # 4-8.
+        if response is None:
+            response = _serve_api(rt, op, request, raw)
+        entry.status = response.status_code
+        entry.raw_response = response
+        await response(scope, receive, send)
+        entry.latency_ms = (time.perf_counter() - started) * 1000
+        rt.changes.bump("request")
+
+
+def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
+    handler = CONTROL_HANDLERS.get(op.handler)
+
+    async def endpoint(request: Request) -> Response:
+        if handler is None:
+            return json_response(501, {"error": f"{op.operation_id} is provided by an extension that is not loaded"})
+        try:
+            raw = await read_body(request.headers, request.receive)
+            params = convert_params(op, request.query_params, request.path_params)
+            check_params(op, params)
+            # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
+            body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
+            result = handler(rt, params, body)
+            if asyncio.iscoroutine(result):
+                result = await result
+        except RequestInvalid as exc:
+            return json_response(exc.status, {"error": exc.message})
+        finally:
+            if op.method != "GET":
+                rt.changes.bump("world")  # a control operation may change anything; the dashboard refetches
+        if not isinstance(result, tuple):
+            return result  # an ASGI app: the dashboard's page, assets and event stream
+        status, payload = result
+        return json_response(status, payload)
+
+    return endpoint
+
+
+class MockApp(Starlette):
+    """Starlette, plus a direct lane for the API's literal paths.
+
+    Every API operation whose path has no parameter (apply, status, applied-jobs, ...) is
+    dispatched by one dictionary lookup on (method, path), straight to its endpoint,
+    skipping the middleware stack and the route scan that each cost more than the mock's own
+    work on a status request. Everything else, including templated paths, the control API,
+    404/405 and lifespan, goes through Starlette as usual. An unexpected error on the direct
+    lane gets the same 500 JSON body as on the Starlette lane.
+    """
+
+    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direct = direct
+        self.runtime = runtime
+
+    def close_streams(self) -> None:
+        """End the open event streams (``GET /_mock/events``): called by the server before it shuts
+        down, since uvicorn waits for open responses before the lifespan shutdown."""
+        self.runtime.changes.close()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
+        if endpoint is None:
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            await endpoint(scope, receive, send)
+        except Exception as exc:
+            logging.getLogger("uphunt_mock").exception("error in %s %s", scope["method"], scope["path"])
+            with contextlib.suppress(Exception):  # nothing more to send if the response had started
+                await _Reply(500, _server_error_body(exc))(scope, receive, send)
+
+
+def _server_error_body(exc: Exception) -> dict[str, str]:
+    return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
+
+
+class RegistryError(ValueError):
+    """The spec and the vendor's handlers disagree: the mock refuses to start."""
+
+
+def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> None:
+    """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
+    wanted = {op.handler: op.operation_id for op in operations}
+    missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
+    unused = sorted(set(handlers) - set(wanted))
+    problems = []
+    if missing:
+        problems.append(f"operations without a handler: {', '.join(missing)}")
+    if unused:
+        problems.append(f"handlers without an operation in the spec: {', '.join(unused)}")
+    if problems:
+        raise RegistryError(f"vendor {vendor!r}: " + "; ".join(problems))
+
+
+def create_app(runtime: Runtime | None = None) -> MockApp:
+    """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
+    rt = runtime or Runtime()
+    api_spec = load_spec(rt.vendor.spec_name)
+    check_registry(rt.vendor.name, compile_operations(api_spec), rt.vendor.handlers)
+    endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
+    direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
+    routes: list[Route] = [
+        Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
+    ]
+    routes += [
+        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
+        for op in compile_operations(load_spec("control.yaml"))
+    ]
+    spec_bytes = json.dumps(api_spec).encode()
+    docs_html = render_docs(api_spec, load_spec("control.yaml"))
+    routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
+    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            message = f"Not found: {request.method} {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"Method {request.method} not allowed on {request.url.path}"
+        else:
+            message = exc.detail
+        return json_response(exc.status_code, {"error": message}, dict(exc.headers or {}))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return json_response(500, _server_error_body(exc))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        driver = _Driver(rt)
+        rt.reset_hooks.append(driver.restart)
+        driver.start()
+        rt.webhooks.start()  # webhook attempts queued while no event loop ran
+        publisher = asyncio.get_running_loop().create_task(rt.changes.run())  # the dashboard's live notices
+        try:
+            yield
+        finally:
+            rt.changes.close()
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
+            rt.reset_hooks.remove(driver.restart)
+            await driver.stop()
+            await rt.webhooks.aclose()  # the shared HTTP client
+
+    app = MockApp(
+        routes=routes,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
+        direct=direct,
+        runtime=rt,
+    )
+    app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
+    app.state.runtime = rt
+    return app
+
+
+class _Driver:
+    """Runs the scheduler in real time (real and scaled clocks); idle with the manual clock."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if not isinstance(self.rt.clock, ManualClock):
+            self.task = asyncio.get_running_loop().create_task(self.rt.sim.scheduler.drive())
+
+    def restart(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        self.start()
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task

@@ -1,0 +1,124 @@
+"""Handlers of the mock's own control API (``/_mock/...``, openapi/control.yaml).
+
+Each one translates to a :class:`~mock_server.runtime.Runtime` method, which
+is the same API the pytest plugin uses in-process. A handler returns
+``(status, JSON body)``, possibly from a coroutine, or an ASGI app (a Starlette
+``Response``) for what is not JSON: the dashboard's page, its assets and its
+event stream (:mod:`mock_server.core.dashboard.control`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .dashboard.control import DASHBOARD_HANDLERS
+from .runtime import Runtime
+from .validation import RequestInvalid
+
+ControlResult = tuple[int, Any]
+
+
+def get_health(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, {"status": "ok"}
+
+
+def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.reset()
+
+
+def get_state(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.state()
+
+
+def get_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.clock_info()
+
+
+# Real seconds POST /_mock/clock/advance waits for webhook attempts that fell due (each is bounded by timeoutSeconds).
+ADVANCE_WEBHOOK_WAIT = 60.0
+
+
+async def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        result = rt.advance_until(body["until"]) if "until" in body else rt.advance(float(body["seconds"]))
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc)) from None
+    # Return only after the webhook attempts that fell due have completed (and their overdue retries ran).
+    result["eventsRun"] += await rt.webhooks.drain(ADVANCE_WEBHOOK_WAIT)
+    return 200, result
+
+
+def list_webhook_deliveries(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    hooks = rt.webhooks
+    return 200, {"deliveries": hooks.deliveries(), "dropped": hooks.dropped, "capacity": hooks.capacity}
+
+
+def get_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    view = rt.account_view(params["apiKey"])
+    if view is None:
+        return 404, {"error": f"No account with apiKey {params['apiKey']!r}"}
+    return 200, view
+
+
+def put_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        view, created = rt.put_account(params["apiKey"], body or {})
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc), "webhookUrl") from None
+    return (201 if created else 200), view
+
+
+def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    entries = rt.journal.select(
+        operation_id=params.get("operationId"),
+        status=params.get("status"),
+        api_key=params.get("apiKey"),
+        matched_rule=params.get("matchedRule"),
+        after=params.get("after"),
+        limit=params.get("limit"),
+    )
+    return 200, {"requests": [e.as_dict() for e in entries], "dropped": rt.journal.dropped, "capacity": rt.journal.capacity}
+
+
+def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    rt.journal.clear()
+    return 200, {"requests": [], "dropped": 0, "capacity": rt.journal.capacity}
+
+
+def list_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, {"scenarios": rt.scenarios.list()}
+
+
+def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    """The body arrives as text (x-mock-raw-body): YAML or JSON, validated with line numbers."""
+    from .yaml_source import SourceError
+
+    try:
+        rt.scenarios.load(body or "", "request")
+    except SourceError as exc:
+        return 400, {"error": f"Invalid scenario: {exc}", "file": None, "line": exc.line, "reason": exc.reason}
+    return 201, {"scenarios": rt.scenarios.list()}
+
+
+def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    rt.scenarios.clear()
+    return 200, {"scenarios": []}
+
+
+CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], Any]] = {
+    "getHealth": get_health,
+    "resetWorld": reset_world,
+    "getState": get_state,
+    "getClock": get_clock,
+    "advanceClock": advance_clock,
+    "getAccount": get_account,
+    "putAccount": put_account,
+    "listRequests": list_requests,
+    "clearRequests": clear_requests,
+    "listWebhookDeliveries": list_webhook_deliveries,
+    "listScenarios": list_scenarios,
+    "loadScenarios": load_scenarios,
+    "clearScenarios": clear_scenarios,
+}
+CONTROL_HANDLERS.update(DASHBOARD_HANDLERS)

@@ -1,0 +1,498 @@
+"""Webhook delivery: every event of the backend POSTed to the account's URL, with retries.
+
+The backend calls :meth:`WebhookDispatcher._on_event` (one of its
+``event_listeners``) whenever something happens that its vendor reports (an UpHunt
+application reaching a terminal state, say). The dispatcher asks the vendor where
+the account's events go, turns the event into a :class:`Delivery` (one delivery
+id, kept on every retry, sent in the vendor's headers) and schedules its first attempt as an event on the
+simulator's scheduler. When that event runs, the HTTP attempt is started as an
+asyncio task with one shared :class:`httpx.AsyncClient`, so a slow or dead
+receiver never blocks the API. A non-2xx answer, a timeout or a connection
+error schedules the next attempt on the *simulated* clock (10 s, 20 s, 40 s,
+... by default: docs/decisions.md #13); after ``maxAttempts`` the delivery is
+marked ``failed`` and stays in the log with every attempt.
+
+Delivery is at-least-once: a receiver that times out but did process the event
+gets it again (same delivery id). Nothing is sent twice otherwise, unless a
+scenario directive (:meth:`WebhookDispatcher.add_directive`) asks for copies,
+a delay, or out-of-order delivery.
+
+With no running event loop (pure in-process use of :class:`Runtime`), attempts
+that fall due are queued and start as soon as one is: at the next attempt made
+from inside a loop, at server start-up, or in :meth:`WebhookDispatcher.drain`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from .clock import ManualClock
+
+if TYPE_CHECKING:
+    import httpx  # imported on first delivery instead: it costs ~0.2 s of every start-up otherwise
+
+    from .runtime import Runtime
+    from .vendor import Vendor
+
+
+class Event(Protocol):
+    """What a backend reports to its ``event_listeners`` for delivery."""
+
+    event_id: str
+    type: str
+    api_key: str
+
+    @property
+    def subject(self) -> dict[str, str | None]: ...  # what scenario webhook rules match on
+
+    def payload(self) -> dict[str, Any]: ...  # the JSON body
+
+    def log_fields(self) -> dict[str, Any]: ...  # extra fields of the delivery's log entry
+
+USER_AGENT = "uphunt-mock-webhooks/1"
+DEFAULT_CAPACITY = 10_000  # deliveries kept in the log; the oldest are dropped first
+_MAX_DRAIN_ROUNDS = 100_000  # a bound on drain()'s loop; each round waits for or runs real work
+
+
+def check_webhook_url(url: Any) -> str | None:
+    """Return ``url`` if it may receive webhooks (None disables them); raise ValueError with a clear message otherwise."""
+    if url is None:
+        return None
+    if not isinstance(url, str):
+        raise ValueError(f"webhookUrl must be a string URL or null, got {type(url).__name__}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"webhookUrl must be an absolute http:// or https:// URL with a host "
+            f"(e.g. http://127.0.0.1:9000/hooks/uphunt), got {url!r}"
+        )
+    return url
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a connection error, e.g. "connection refused" rather than httpx's summary."""
+    reason = str(exc) or type(exc).__name__
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, OSError) and cause.strerror:
+            reason = cause.strerror
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return reason
+
+
+@dataclass(slots=True)
+class WebhookSettings:
+    """The world's ``settings.webhooks`` (docs/decisions.md #13 gives the defaults)."""
+
+    max_attempts: int = 5
+    base_delay_seconds: float = 10.0  # simulated seconds before the 2nd attempt; doubles each time
+    timeout_seconds: float = 5.0  # real seconds an attempt may take (HTTP is real even on a manual clock)
+
+    @classmethod
+    def from_section(cls, section: dict[str, Any]) -> WebhookSettings:
+        return cls(
+            max_attempts=int(section.get("maxAttempts", 5)),
+            base_delay_seconds=float(section.get("baseDelaySeconds", 10.0)),
+            timeout_seconds=float(section.get("timeoutSeconds", 5.0)),
+        )
+
+    def backoff(self, attempts_made: int) -> float:
+        """Simulated seconds between attempt ``attempts_made`` and the next one: base, 2*base, 4*base..."""
+        return self.base_delay_seconds * 2 ** (attempts_made - 1)
+
+
+@dataclass(eq=False)
+class Directive:
+    """A scenario's instruction for the deliveries of matching events (see :meth:`WebhookDispatcher.add_directive`)."""
+
+    match: Callable[[Event], bool]
+    duplicates: int = 0
+    delay_seconds: float = 0.0
+    reorder: bool = False
+    times: int | None = None  # how many events it applies to; None = every matching event
+    used: int = 0
+
+    def takes(self, event: Event) -> bool:
+        return (self.times is None or self.used < self.times) and bool(self.match(event))
+
+
+@dataclass(slots=True)
+class Attempt:
+    number: int
+    at_ms: int  # simulated time of the attempt
+    status: int | None  # the receiver's HTTP status; None when there was no response
+    latency_ms: float  # real time the attempt took
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attempt": self.number,
+            "at": self.at_ms,
+            "status": self.status,
+            "latencyMs": round(self.latency_ms, 3),
+            "error": self.error,
+        }
+
+
+@dataclass(eq=False)
+class Delivery:
+    """One event on its way to one URL: the unit that is retried. Copies from a directive share the delivery id."""
+
+    delivery_id: str
+    event: Event
+    url: str
+    body: bytes  # frozen when the event happened
+    sim: Any  # the backend the event belongs to (a reset makes a new one)
+    vendor: Vendor
+    first_due: float  # simulated seconds of the first attempt
+    copy: int = 0  # 0 = the delivery itself, 1..n = copies a directive asked for
+    state: str = "pending"  # pending | delivered | failed
+    attempts: list[Attempt] = field(default_factory=list)
+    next_due: float | None = None
+    held: bool = False  # reorder directive: waiting for the next event to the same URL
+    release_after: list[Delivery] = field(default_factory=list)  # held deliveries that go after our first attempt
+    scheduled: Any = None  # the scheduler event of the next attempt (cancelled by a redelivery)
+    in_flight: bool = False  # an HTTP attempt is under way
+
+    def headers(self, attempt: int, now_ms: int) -> dict[str, str]:
+        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body, attempt, now_ms)
+        return {"Content-Type": "application/json", **own, "User-Agent": USER_AGENT}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "deliveryId": self.delivery_id,
+            "eventId": self.event.event_id,
+            "eventType": self.event.type,
+            "url": self.url,
+            **self.event.log_fields(),
+            "state": self.state,
+            "attempts": [a.as_dict() for a in self.attempts],
+            "nextAttemptAt": None if self.next_due is None else int(round(self.next_due * 1000)),
+            "copy": self.copy,
+            "held": self.held,
+        }
+
+
+class WebhookDispatcher:
+    """Delivers the simulator's terminal events to each account's ``webhookUrl``; the log behind ``/_mock/webhooks/deliveries``."""
+
+    def __init__(self, settings: WebhookSettings | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.settings = settings or WebhookSettings()
+        self.capacity = capacity
+        self.dropped = 0  # deliveries pushed out of the log by newer ones
+        self._log: deque[Delivery] = deque(maxlen=capacity)
+        self._directives: list[Directive] = []
+        self._held: dict[str, list[Delivery]] = {}  # url -> deliveries held by a reorder directive
+        self._queued: list[tuple[Delivery, float]] = []  # attempts due while no event loop ran
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._sim: Any = None  # the backend whose events are delivered
+        self._vendor: Vendor | None = None
+        self._ids = random.Random(0)
+        self._generation = 0  # bumped by reset(): results of older attempts are ignored
+        self.change_listeners: list[Callable[[], None]] = []  # told when the log changes (the dashboard's feed)
+
+    @classmethod
+    def install(cls, rt: Runtime) -> WebhookDispatcher:
+        """Build from the runtime's world and follow its simulator across resets."""
+        dispatcher = cls(WebhookSettings.from_section(rt.world.settings_section("webhooks")))
+        dispatcher._vendor = rt.vendor
+        rt.add_sim_hook(dispatcher.attach)
+        rt.reset_hooks.append(dispatcher.reset)
+        return dispatcher
+
+    def attach(self, sim: Any) -> None:
+        """Listen to the backend's events (a runtime sim hook: runs at start and after every reset)."""
+        self._sim = sim
+        self._ids = random.Random(f"uphunt-mock-webhooks:{sim.seed}")  # delivery ids are deterministic per seed
+        sim.event_listeners.append(self._on_event)
+
+    # ── scenario directives ─────────────────────────────────────────────
+
+    def add_directive(
+        self,
+        match: Callable[[Event], bool],
+        *,
+        duplicates: int = 0,
+        delay_seconds: float = 0.0,
+        reorder: bool = False,
+        times: int | None = None,
+    ) -> Directive:
+        """Change how matching events are delivered; the first directive (in order added) that matches wins.
+
+        ``duplicates``: extra copies of the event, each a full delivery with the
+        SAME ``X-UpHunt-Delivery`` id (what a receiver's dedupe must catch).
+        ``delay_seconds``: simulated seconds added before the first attempt.
+        ``reorder``: hold the event and deliver it right after the first attempt
+        of the next event for the same URL. ``times``: apply to that many
+        events, then stop matching (None: always).
+        """
+        if duplicates < 0 or delay_seconds < 0 or (times is not None and times < 0):
+            raise ValueError("duplicates, delay_seconds and times must be >= 0")
+        directive = Directive(match, duplicates, delay_seconds, reorder, times)
+        self._directives.append(directive)
+        return directive
+
+    def remove_directive(self, directive: Directive) -> None:
+        with contextlib.suppress(ValueError):
+            self._directives.remove(directive)
+
+    def clear_directives(self) -> None:
+        self._directives.clear()
+
+    def release_held(self) -> int:
+        """Send every delivery a reorder directive is holding, now. Returns how many."""
+        held = [d for group in self._held.values() for d in group]
+        self._held.clear()
+        for delivery in held:
+            self._release(delivery, delivery.sim.clock.now())
+        return len(held)
+
+    # ── the log ─────────────────────────────────────────────────────────
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every delivery still in the log, oldest first, in the control API's ``Delivery`` shape."""
+        return [d.as_dict() for d in self._log]
+
+    def find(self, delivery_id: str) -> Delivery | None:
+        """The delivery with this id still in the log (the delivery itself rather than a scenario's copy)."""
+        matches = [d for d in self._log if d.delivery_id == delivery_id]
+        return min(matches, key=lambda d: d.copy) if matches else None
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """One more attempt of a delivery, now (same id and body); KeyError if unknown, ValueError if held.
+
+        The attempt is started at once (queued if no event loop runs, like any attempt);
+        ``await drain()`` to wait for it. A pending retry is replaced by this attempt.
+        """
+        delivery = self.find(delivery_id)
+        if delivery is None or delivery.sim is not self._sim:
+            raise KeyError(delivery_id)
+        if delivery.held:
+            raise ValueError(
+                f"delivery {delivery_id} is held by a scenario (reorder) until the next event for its URL"
+            )
+        if delivery.in_flight:
+            raise ValueError(f"an attempt of delivery {delivery_id} is under way; redeliver once it has completed")
+        if delivery.scheduled is not None:
+            delivery.scheduled.cancel()
+        delivery.state = "pending"
+        self._schedule(delivery, delivery.sim.clock.now())
+        delivery.sim.scheduler.run_due()
+        self._changed()
+        return delivery
+
+    def _changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
+
+    def reset(self) -> None:
+        """Empty the log, forget held and queued attempts, stop in-flight ones.
+
+        Directives stay (like loaded scenarios) and restart their ``times`` count.
+        """
+        self._generation += 1
+        for task in list(self._tasks):
+            task.cancel()
+        self._log.clear()
+        self.dropped = 0
+        self._held.clear()
+        self._queued.clear()
+        for directive in self._directives:
+            directive.used = 0
+
+    # ── from event to scheduled attempts ────────────────────────────────
+
+    def _on_event(self, event: Event) -> None:
+        sim, vendor = self._sim, self._vendor
+        if sim is None or vendor is None:
+            return
+        url = vendor.webhook_url(sim, event.api_key)
+        if not url:
+            return
+        directive = next((d for d in self._directives if d.takes(event)), None)
+        if directive is not None:
+            directive.used += 1
+        body = json.dumps(event.payload(), separators=(",", ":"), ensure_ascii=False).encode()
+        delivery_id = f"dlv_{self._ids.getrandbits(128):032x}"
+        due = sim.clock.now() + (directive.delay_seconds if directive else 0.0)
+        copies = 1 + (directive.duplicates if directive else 0)
+        batch = [Delivery(delivery_id, event, url, body, sim, vendor, first_due=due, copy=i) for i in range(copies)]
+        for delivery in batch:
+            if len(self._log) == self._log.maxlen:
+                self.dropped += 1
+            self._log.append(delivery)
+        if directive is not None and directive.reorder:
+            for delivery in batch:
+                delivery.held = True
+            self._held.setdefault(url, []).extend(batch)
+            self._changed()
+            return
+        batch[0].release_after = self._held.pop(url, [])
+        for delivery in batch:
+            self._schedule(delivery, due)
+        self._changed()
+
+    def _schedule(self, delivery: Delivery, due: float) -> None:
+        delivery.next_due = due
+        number = len(delivery.attempts) + 1
+        delivery.scheduled = delivery.sim.scheduler.at(
+            due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}"
+        )
+
+    def _release(self, delivery: Delivery, after: float) -> None:
+        delivery.held = False
+        self._schedule(delivery, max(delivery.first_due, after))
+
+    def _fire(self, delivery: Delivery, due: float) -> None:
+        """A scheduler event: start the attempt now, or queue it if no event loop runs in this thread."""
+        if delivery.sim is not self._sim:
+            return
+        clock = delivery.sim.clock
+        at = due if isinstance(clock, ManualClock) else clock.now()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._queued.append((delivery, at))
+            return
+        self._start_queued()
+        self._launch(delivery, at)
+
+    def start(self) -> None:
+        """Called once an event loop runs (server start-up): send what was queued without one."""
+        self._start_queued()
+
+    def _start_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        for delivery, at in queued:
+            if delivery.sim is self._sim:
+                self._launch(delivery, at)
+
+    def _launch(self, delivery: Delivery, at: float) -> None:
+        task = asyncio.get_running_loop().create_task(self._attempt(delivery, at, self._generation))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ── one HTTP attempt ────────────────────────────────────────────────
+
+    def _http(self) -> httpx.AsyncClient:
+        """The shared client, created lazily on the running loop (a new one if the loop changed)."""
+        import httpx
+
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            # No redirects and no proxies from the environment: requests go to the configured URL only.
+            self._client = httpx.AsyncClient(timeout=None, follow_redirects=False, trust_env=False)
+            self._client_loop = loop
+        return self._client
+
+    async def _attempt(self, delivery: Delivery, at: float, generation: int) -> None:
+        import httpx
+
+        timeout = self.settings.timeout_seconds
+        status: int | None = None
+        error: str | None = None
+        started = time.perf_counter()
+        delivery.in_flight = True
+        try:
+            response = await asyncio.wait_for(
+                self._http().post(
+                    delivery.url, content=delivery.body, headers=delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
+                ),
+                timeout,
+            )
+            status = response.status_code
+        except asyncio.CancelledError:
+            # Shutdown, not reset: the attempt did not happen; it runs again once a loop does.
+            if generation == self._generation and delivery.sim is self._sim:
+                self._queued.append((delivery, at))
+            raise
+        except (asyncio.TimeoutError, httpx.TimeoutException):
+            error = f"timeout after {timeout:g} s"
+        except httpx.ConnectError as exc:
+            error = f"connection failed: {_root_cause(exc)}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            delivery.in_flight = False
+        latency_ms = (time.perf_counter() - started) * 1000
+        if generation != self._generation:
+            return
+        self._complete(delivery, Attempt(len(delivery.attempts) + 1, int(round(at * 1000)), status, latency_ms, error), at)
+
+    def _complete(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
+        if delivery.sim is not self._sim:  # the world was reset meanwhile
+            return
+        delivery.attempts.append(attempt)
+        delivery.scheduled = None
+        if attempt.status is not None and 200 <= attempt.status < 300:
+            delivery.state, delivery.next_due = "delivered", None
+        elif len(delivery.attempts) >= self.settings.max_attempts:
+            delivery.state, delivery.next_due = "failed", None
+        else:
+            self._schedule(delivery, at + self.settings.backoff(len(delivery.attempts)))
+        held, delivery.release_after = delivery.release_after, []
+        for other in held:
+            self._release(other, at)
+        self._changed()
+
+    # ── waiting and shutting down ───────────────────────────────────────
+
+    async def drain(self, timeout: float | None = None) -> int:
+        """Wait for in-flight attempts (starting queued ones); returns how many scheduler events it ran.
+
+        On the manual clock, a retry whose time has already passed (an attempt
+        completed after ``advance`` moved the clock beyond its retry time) is
+        run here too, so one ``advance`` covers every attempt that falls due
+        within it. Gives up after ``timeout`` real seconds (None: no limit; each
+        attempt is bounded by ``timeoutSeconds`` anyway).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        ran = 0
+        for _ in range(_MAX_DRAIN_ROUNDS):
+            self._start_queued()
+            if self._tasks:
+                remaining = None if deadline is None else max(0.0, deadline - loop.time())
+                _, pending = await asyncio.wait(set(self._tasks), timeout=remaining)
+                if pending:
+                    break
+                continue
+            sim = self._sim
+            if sim is not None and isinstance(sim.clock, ManualClock):
+                due = sim.scheduler.next_due()
+                if due is not None and due <= sim.clock.now():
+                    ran += sim.scheduler.run_due()
+                    continue
+            break
+        return ran
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (server shutdown); in-flight attempts are stopped and queued again, not lost."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        client, self._client, self._client_loop = self._client, None, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()
