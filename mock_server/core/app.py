@@ -237,6 +237,8 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
             check_params(op, params)
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
             body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
+            if op.method != "GET":
+                rt.meters.sample()  # what API requests changed, at the simulated time they did, before time moves
             result = handler(rt, params, body)
             if asyncio.iscoroutine(result):
                 result = await result

@@ -66,13 +66,19 @@ class Entry:
 
     @property
     def api_key(self) -> str | None:
-        """The masked key the request was made with (``x-api-key``, else a Bearer token), if any."""
-        headers = self.headers
-        key = headers.get("x-api-key")
-        if key is None:
-            auth = headers.get("authorization", "")
-            key = auth[7:] if auth[:7].lower() == "bearer " else None
-        return key
+        """The key the request was made with (``x-api-key``, else a Bearer token), unmasked; None if none."""
+        pairs: Iterable[tuple[Any, Any]] = (
+            self.raw_headers.items() if isinstance(self.raw_headers, Mapping) else self.raw_headers
+        )
+        bearer = None
+        for key, value in pairs:
+            name = (key.decode("latin-1") if isinstance(key, bytes) else key).lower()
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if name == "x-api-key":
+                return text
+            if name == "authorization" and text[:7].lower() == "bearer ":
+                bearer = text[7:]
+        return bearer
 
     @property
     def response(self) -> dict[str, Any] | None:
@@ -164,7 +170,6 @@ class Journal:
         Filters read the raw fields, so only the entries returned are ever decoded.
         ``api_key`` may be given in full or masked; ``matched_rule="*"`` means any rule.
         """
-        wanted_key = None if api_key is None else (api_key if "****" in api_key else mask_secret(api_key))
         entries: Iterable[Entry] = self.entries
         if after is not None:
             entries = (e for e in entries if e.id > after)
@@ -174,8 +179,11 @@ class Journal:
             entries = (e for e in entries if e.status == status)
         if matched_rule is not None:
             entries = (e for e in entries if e.matched_rule is not None and matched_rule in ("*", e.matched_rule))
-        if wanted_key is not None:
-            entries = (e for e in entries if e.api_key == wanted_key)
+        if api_key is not None:
+            if "****" in api_key:  # masked as the journal shows it: every key masked alike
+                entries = (e for e in entries if (key := e.api_key) is not None and mask_secret(key) == api_key)
+            else:
+                entries = (e for e in entries if e.api_key == api_key)
         selected = list(entries)
         return selected[-limit:] if limit is not None else selected
 

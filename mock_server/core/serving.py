@@ -31,7 +31,7 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-class MockServer(uvicorn.Server):
+class StreamClosingServer(uvicorn.Server):
     """uvicorn, plus: open event streams end as soon as shutdown starts.
 
     uvicorn waits for every open response (up to ``timeout_graceful_shutdown``) before it
@@ -46,7 +46,7 @@ class MockServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-class QuietExitServer(MockServer):
+class QuietExitServer(StreamClosingServer):
     """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
     a mock stopped on purpose should exit 0, so the captured signals are dropped."""
 
@@ -67,7 +67,7 @@ class ServerThread:
         self.port: int = self.sock.getsockname()[1]
         self.host = host
         config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1, access_log=False)
-        self.server = MockServer(config)
+        self.server = StreamClosingServer(config)
         self.startup_timeout = startup_timeout
         self.thread = threading.Thread(target=self._run, name=f"uphunt-mock:{self.port}", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None
