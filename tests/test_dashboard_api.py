@@ -428,26 +428,29 @@ def read_events(lines: Iterator[str], count: int) -> list[tuple[str, dict[str, A
 
 
 def test_the_event_stream_says_hello_then_what_changed(runtime: Runtime) -> None:
-    with ServerThread(create_app(runtime)) as server, httpx.Client(base_url=server.base_url, timeout=10) as http:
-        with http.stream("GET", "/_mock/events") as stream:
-            assert stream.status_code == 200
-            assert stream.headers["content-type"] == "text/event-stream; charset=utf-8"
-            assert stream.headers["cache-control"] == "no-cache"
-            lines = stream.iter_lines()
-            assert next(lines) == "retry: 2000"
-            [(name, hello)] = read_events(lines, 1)
-            assert (name, conforms("ChangeEvent", hello)) == (
-                "hello",
-                {"seq": 0, "topics": [], "clock": {"mode": "manual", "now": EPOCH_MS, "factor": None}},
-            )
-            http.post(APPLY, headers=DEMO, json={"jobId": JOB, "coverLetter": "Hi"})
-            [(name, changed)] = read_events(lines, 1)
-            assert name == "changed" and conforms("ChangeEvent", changed)["seq"] == 1
-            assert changed["topics"] == ["journal", "scenarios", "state"]
-            http.post("/_mock/clock/advance", json={"seconds": 5})
-            [(_, changed)] = read_events(lines, 1)
-            assert changed["topics"] == ["clock", "deliveries", "journal", "scenarios", "state"]
-            assert changed["clock"]["now"] == EPOCH_MS + 5_000
+    with (
+        ServerThread(create_app(runtime)) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as http,
+        http.stream("GET", "/_mock/events") as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"] == "text/event-stream; charset=utf-8"
+        assert stream.headers["cache-control"] == "no-cache"
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 2000"
+        [(name, hello)] = read_events(lines, 1)
+        assert (name, conforms("ChangeEvent", hello)) == (
+            "hello",
+            {"seq": 0, "topics": [], "clock": {"mode": "manual", "now": EPOCH_MS, "factor": None}},
+        )
+        http.post(APPLY, headers=DEMO, json={"jobId": JOB, "coverLetter": "Hi"})
+        [(name, changed)] = read_events(lines, 1)
+        assert name == "changed" and conforms("ChangeEvent", changed)["seq"] == 1
+        assert changed["topics"] == ["journal", "scenarios", "state"]
+        http.post("/_mock/clock/advance", json={"seconds": 5})
+        [(_, changed)] = read_events(lines, 1)
+        assert changed["topics"] == ["clock", "deliveries", "journal", "scenarios", "state"]
+        assert changed["clock"]["now"] == EPOCH_MS + 5_000
 
 
 def test_stopping_the_server_ends_open_streams_cleanly(runtime: Runtime) -> None:
