@@ -98,7 +98,7 @@
 
   // ── shared state ─────────────────────────────────────────────────────
   const world = {
-    clock: null, clockAt: 0, keys: new Map(), // masked key -> full key (from the meters)
+    clock: null, clockAt: 0, keys: [], // every account's full key (from the meters)
     selected: null, detailOpener: null, openDeliveries: new Set(), openEntries: new Set(),
   };
 
@@ -454,7 +454,10 @@
     const requests = el("div");
     if (!data.requests.length) requests.append(el("p", { class: "summary", text: "No request in the journal names it (any more)." }));
     for (const e of data.requests) {
-      requests.append(el("details", {}, el("summary", {}, `#${e.id} ${e.method} ${e.path} → `, el("span", { class: `status ${statusClass(e.status)}`, text: e.status || "dropped" })), entryDetails(e)));
+      const body = entryDetails(e);
+      const block = el("details", {}, el("summary", {}, `#${e.id} ${e.method} ${e.path} → `, el("span", { class: `status ${statusClass(e.status)}`, text: e.status || "dropped" })), body);
+      block.addEventListener("toggle", () => block.open && body.fillCurl());
+      requests.append(block);
     }
     const deliveries = el("div");
     if (!data.deliveries.length) deliveries.append(el("p", { class: "summary", text: "No webhook delivery (no webhookUrl, or not terminal yet)." }));
@@ -502,17 +505,13 @@
     box.replaceChildren(...data.accounts.map((a) => accountCard(a, data.now)));
   });
   function rememberKeys(accounts) {
-    let changed = false;
-    for (const a of accounts) {
-      const masked = maskKey(a.apiKey);
-      if (world.keys.get(masked) !== a.apiKey) { world.keys.set(masked, a.apiKey); changed = true; }
-    }
-    if (changed) {
-      const select = $("#filter-key");
-      const current = select.value;
-      select.replaceChildren(el("option", { value: "", text: "any" }), ...[...world.keys.values()].map((k) => el("option", { value: k, text: maskKey(k) })));
-      select.value = current;
-    }
+    const keys = accounts.map((a) => a.apiKey);
+    if (keys.join("\n") === world.keys.join("\n")) return;
+    world.keys = keys;
+    const select = $("#filter-key");
+    const current = select.value;
+    select.replaceChildren(el("option", { value: "", text: "any" }), ...keys.map((k) => el("option", { value: k, text: k })));
+    select.value = current;
   }
   function accountCard(account, now) {
     const card = el("article", { class: "card account", "data-key": account.apiKey, "aria-label": `account ${maskKey(account.apiKey)}` });
@@ -576,7 +575,14 @@
     }
     return params;
   }
+  async function loadKeys() {
+    // the key filter lists every account's full key (the journal masks them, and masks can collide)
+    const { status, data } = await api("GET", "/meters");
+    if (status === 200) rememberKeys(data.accounts);
+  }
+  $("#filter-key").addEventListener("focus", loadKeys);
   defineView("journal", ["journal"], async () => {
+    if (!world.keys.length) await loadKeys();
     const params = journalFilters();
     const key = params.toString();
     if (key !== journal.filterKey) journal.reset();
@@ -626,34 +632,52 @@
       el("td", { text: e.matchedRule || "" }),
       el("td", { class: "num", text: e.latencyMs }),
     );
-    const details = el("tr", { class: "details", hidden: true }, el("td", { colspan: 8 }, entryDetails(e)));
+    const body = entryDetails(e);
+    const details = el("tr", { class: "details", hidden: true }, el("td", { colspan: 8 }, body));
     expand.addEventListener("click", () => {
       const open = details.hidden;
+      if (open) body.fillCurl();
       details.hidden = !open;
       expand.setAttribute("aria-expanded", String(open));
       expand.textContent = open ? "▾" : "▸";
     });
     return [row, details];
   }
-  function curlFor(e) {
+  async function fullKeyOf(e, masked) {
+    // The journal masks keys and masks can collide (sk_uph****_key): ask the journal's exact key
+    // filter which of the accounts whose key masks alike made this request.
+    if (!world.keys.length) await loadKeys();
+    const candidates = world.keys.filter((k) => maskKey(k) === masked);
+    if (candidates.length < 2) return candidates[0] || null;
+    for (const key of candidates) {
+      const { status, data } = await api("GET", `/requests?${new URLSearchParams({ apiKey: key, after: e.id - 1 })}`);
+      if (status === 200 && data.requests.length && data.requests[0].id === e.id) return key;
+    }
+    return null;
+  }
+  async function curlFor(e) {
     const q = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
     const query = new URLSearchParams(e.query).toString();
     const parts = [`curl -X ${e.method} ${q(location.origin + e.path + (query ? "?" + query : ""))}`];
     for (const [name, value] of Object.entries(e.headers)) {
       if (!["x-api-key", "authorization", "content-type", "accept"].includes(name)) continue;
       let v = value;
-      if (name === "x-api-key" && world.keys.has(value)) v = world.keys.get(value);
-      if (name === "authorization") { const token = value.replace(/^Bearer /i, ""); if (world.keys.has(token)) v = "Bearer " + world.keys.get(token); }
+      if (name === "x-api-key") v = (await fullKeyOf(e, value)) || value;
+      if (name === "authorization") {
+        const token = value.replace(/^Bearer /i, "");
+        const full = await fullKeyOf(e, token);
+        if (full) v = "Bearer " + full;
+      }
       parts.push(`-H ${q(`${name}: ${v}`)}`);
     }
     if (e.body !== null && e.body !== undefined) parts.push(`--data-raw ${q(typeof e.body === "string" ? e.body : JSON.stringify(e.body))}`);
     return parts.join(" \\\n  ");
   }
   function entryDetails(e) {
-    const curl = curlFor(e);
+    let curl = "";
     const out = el("output", { class: "copied", "aria-live": "polite" });
-    const copy = el("button", { type: "button", class: "copy-curl", text: "Copy as curl" });
-    const curlPre = el("pre", { class: "curl", text: curl });
+    const copy = el("button", { type: "button", class: "copy-curl", text: "Copy as curl", disabled: true });
+    const curlPre = el("pre", { class: "curl", text: "…" });
     copy.addEventListener("click", async () => {
       try {
         await navigator.clipboard.writeText(curl);
@@ -667,8 +691,8 @@
       }
     });
     const res = e.response;
-    const keyNote = Object.keys(e.headers).some((h) => h === "x-api-key" || h === "authorization") ? "Keys are masked here; the curl command uses the account's full key when the mock knows it." : "";
-    return el("div", {},
+    const keyNote = Object.keys(e.headers).some((h) => h === "x-api-key" || h === "authorization") ? "Keys are masked above; the curl command has the account's full key when the mock knows it." : "";
+    const node = el("div", {},
       el("div", { class: "pair" },
         el("div", {}, el("h4", { text: "Request" }), el("pre", { text: `${e.method} ${e.path}\n` + Object.entries(e.headers).map(([k, v]) => `${k}: ${v}`).join("\n") }), e.body !== null ? el("pre", { text: pretty(e.body) }) : null),
         el("div", {}, el("h4", { text: res ? `Response ${res.status}` : "Response: none (connection dropped)" }), res ? el("pre", { text: Object.entries(res.headers).map(([k, v]) => `${k}: ${v}`).join("\n") }) : null, res && res.body !== null ? el("pre", { text: pretty(res.body) }) : null),
@@ -676,6 +700,14 @@
       el("p", {}, copy, out, " ", el("small", { class: "summary", text: keyNote })),
       curlPre,
     );
+    let started = false;
+    node.fillCurl = () => {
+      // built when first shown: finding an ambiguous key's owner costs a request or two
+      if (started) return;
+      started = true;
+      curlFor(e).then((text) => { curl = text; curlPre.textContent = text; copy.disabled = false; });
+    };
+    return node;
   }
   let filterTimer = 0;
   function filtersChanged() {
