@@ -1,10 +1,12 @@
 // uphunt-mock dashboard. Plain JavaScript, no dependency, no build step; reads only the control API.
 // Live updates: one EventSource on /_mock/events says which topics changed; the page then fetches
-// the views it shows (never more than one request per view at a time, and at most every MIN_GAP ms).
+// the views it shows: one request per view at a time, a view at most once per its `gap` (and never
+// more often than ten times its own last fetch-and-draw time, so a big view throttles itself).
+// The first change after a quiet spell is shown at once.
 "use strict";
 (() => {
   const API = "/_mock";
-  const MIN_GAP = 250; // ms between two fetches of one view
+  const COST_FACTOR = 10; // a view that took t ms to fetch and draw waits at least 10 t before the next
   const JOURNAL_PAGE = 200; // entries per journal fetch
   const JOURNAL_KEEP = 500; // rows the table keeps
   const SVGNS = "http://www.w3.org/2000/svg";
@@ -104,8 +106,8 @@
 
   // ── views: what each one fetches, which topics make it stale, how it renders ──
   const views = {};
-  function defineView(name, deps, load) {
-    views[name] = { name, deps, load, stale: true, busy: false, again: false, last: 0, timer: 0 };
+  function defineView(name, deps, gap, load) {
+    views[name] = { name, deps, gap, load, stale: true, busy: false, again: false, last: 0, cost: 0, timer: 0 };
   }
   function visible(name) {
     if (name === "detail") return !$("#detail").hidden;
@@ -124,7 +126,7 @@
   }
   async function refresh(view) {
     if (view.busy) { view.again = true; return; }
-    const wait = view.last + MIN_GAP - Date.now();
+    const wait = view.last + Math.max(view.gap, view.cost * COST_FACTOR) - Date.now();
     if (wait > 0) {
       if (!view.timer) view.timer = setTimeout(() => { view.timer = 0; refresh(view); }, wait);
       return;
@@ -132,8 +134,10 @@
     view.busy = true;
     view.stale = false;
     view.last = Date.now();
+    const started = performance.now();
     try {
       await view.load();
+      view.cost = performance.now() - started;
     } catch (err) {
       console.warn("dashboard: loading", view.name, err);
       view.stale = true;
@@ -244,7 +248,7 @@
 
   // ── timeline ─────────────────────────────────────────────────────────
   let timelineData = null;
-  defineView("timeline", ["state", "clock"], async () => {
+  defineView("timeline", ["state", "clock"], 1000, async () => {
     const { data } = await api("GET", "/timeline?limit=300");
     timelineData = data;
     drawTimeline();
@@ -441,7 +445,7 @@
 
   // ── application detail (drawer) ──────────────────────────────────────
   let detailId = null;
-  defineView("detail", ["journal", "deliveries", "state"], async () => {
+  defineView("detail", ["journal", "deliveries", "state"], 500, async () => {
     if (!detailId) return;
     const { status, data } = await api("GET", `/applications/${encodeURIComponent(detailId)}`);
     const body = $("#detail-body");
@@ -497,7 +501,7 @@
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeDetail(); });
 
   // ── accounts ─────────────────────────────────────────────────────────
-  defineView("accounts", ["state", "clock"], async () => {
+  defineView("accounts", ["state", "clock"], 1000, async () => {
     const { data } = await api("GET", "/meters");
     rememberKeys(data.accounts);
     const box = $("#accounts");
@@ -581,7 +585,7 @@
     if (status === 200) rememberKeys(data.accounts);
   }
   $("#filter-key").addEventListener("focus", loadKeys);
-  defineView("journal", ["journal"], async () => {
+  defineView("journal", ["journal"], 250, async () => {
     if (!world.keys.length) await loadKeys();
     const params = journalFilters();
     const key = params.toString();
@@ -720,7 +724,7 @@
   $("#journal-filters").addEventListener("submit", (e) => { e.preventDefault(); filtersChanged(); });
 
   // ── webhooks ─────────────────────────────────────────────────────────
-  defineView("webhooks", ["deliveries", "state"], async () => {
+  defineView("webhooks", ["deliveries", "state"], 500, async () => {
     const { data } = await api("GET", "/webhooks/deliveries");
     const box = $("#deliveries");
     const byState = {};
@@ -766,7 +770,7 @@
   }
 
   // ── scenarios ────────────────────────────────────────────────────────
-  defineView("scenarios", ["scenarios"], async () => {
+  defineView("scenarios", ["scenarios"], 500, async () => {
     const { data } = await api("GET", "/scenarios");
     const box = $("#sc-loaded");
     if (!data.scenarios.length) { box.replaceChildren(el("p", { class: "empty", text: "No scenario loaded: the mock behaves as the simulator decides." })); return; }
@@ -789,7 +793,7 @@
     }));
   });
   let libraryLoaded = false;
-  defineView("library", ["scenarios"], async () => {
+  defineView("library", ["scenarios"], 500, async () => {
     if (libraryLoaded) return;
     const { data } = await api("GET", "/scenarios/library");
     libraryLoaded = true;
