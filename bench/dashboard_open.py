@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from run import API_KEY, RUNS, mock_server, spread, wrk  # noqa: E402
+from run import API_KEY, DURATION, RUNS, mock_server, spread, wrk  # noqa: E402
 
 CONDITIONS = ("closed", "stream", "page")
 STATUS_TARGET = "~022053140178050136031"
@@ -94,6 +94,23 @@ class OpenPage:
         self.context.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(mock: Any, url: str, conns: int, script: str, env: dict[str, str]) -> dict[str, float]:
+    """One wrk run, plus the server's CPU time per request: a figure other load on the machine
+    disturbs far less than throughput (it counts only the time the server itself ran)."""
+    before = cpu_seconds(mock.proc.pid)
+    sample = wrk(url, conns, script, env)
+    used = cpu_seconds(mock.proc.pid) - before
+    requests = sample["rps"] * float(DURATION.rstrip("s"))
+    sample["cpu_us"] = used / requests * 1e6 if requests else 0.0
+    return sample
+
+
 def jobs_file(mock: Any) -> Path:
     from mock_server.core.clock import ManualClock
     from mock_server.vendors.uphunt.world import World
@@ -146,17 +163,17 @@ def dashboard_benchmarks(results: dict[str, Any], runs: int = RUNS) -> None:
                                 else "/api/auto-apply-v2/apply"
                             )
                             if condition == "closed":
-                                samples[condition].append(wrk(mock.url(path), conns, script, env))
+                                samples[condition].append(measured(mock, mock.url(path), conns, script, env))
                             elif condition == "stream":
                                 with StreamReader(mock.url("/_mock/events")) as reader:
-                                    samples[condition].append(wrk(mock.url(path), conns, script, env))
+                                    samples[condition].append(measured(mock, mock.url(path), conns, script, env))
                                 extras["stream_events"].append(reader.events)
                             else:
                                 with OpenPage(browser, mock.url("/_mock/ui#timeline")) as page:
-                                    samples[condition].append(wrk(mock.url(path), conns, script, env))
+                                    samples[condition].append(measured(mock, mock.url(path), conns, script, env))
                                 extras["page_fetches"].append(page.fetches)
                     row = {
-                        c: {k: spread([s[k] for s in samples[c]]) for k in ("rps", "p50_ms", "p99_ms")}
+                        c: {k: spread([s[k] for s in samples[c]]) for k in ("rps", "p50_ms", "p99_ms", "cpu_us")}
                         for c in CONDITIONS
                     }
                     row["stream_events"] = spread(extras["stream_events"])
@@ -179,13 +196,15 @@ def report_lines(dashboard: dict[str, Any]) -> list[str]:
     lines = [
         "## With the dashboard open",
         "",
-        "Same mock, same run, interleaved: nothing connected (`closed`), one client reading `GET /_mock/events` "
+        "Same mock, same run, interleaved rounds: nothing connected (`closed`), one client reading `GET /_mock/events` "
         "(`stream`), and headless Chromium showing `/_mock/ui` (`page`: the stream plus the views the page "
-        "fetches; Chromium runs on the same two cores as the load and the server). Requests/s median, and the "
-        "change against `closed`; p99 median.",
+        "fetches; Chromium pinned to the load generator's core). Medians: requests/s and the change against "
+        "`closed`; the server's CPU time per request (user + system, from /proc: less disturbed by other load "
+        "on the machine than throughput); p99.",
         "",
-        "| endpoint | conns | closed req/s | stream req/s | page req/s | closed / stream / page p99 ms | events read | page fetches |",
-        "|---|---|---|---|---|---|---|---|",
+        "| endpoint | conns | closed req/s | stream req/s | page req/s | server CPU µs/request closed / stream / page "
+        "| p99 ms closed / stream / page | events read | page fetches |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for key, row in dashboard.items():
         endpoint, conns = key.split("/")
@@ -196,8 +215,9 @@ def report_lines(dashboard: dict[str, Any]) -> list[str]:
             return f"{value:,.0f} ({(value / closed - 1) * 100:+.1f}%)" if closed else f"{value:,.0f}"
 
         p99 = " / ".join(f"{row[c]['p99_ms']['median']:.2f}" for c in CONDITIONS)
+        cpu = " / ".join(f"{row[c]['cpu_us']['median']:.0f}" for c in CONDITIONS)
         lines.append(
-            f"| {endpoint} | {conns} | {closed:,.0f} | {cell('stream')} | {cell('page')} | {p99} "
+            f"| {endpoint} | {conns} | {closed:,.0f} | {cell('stream')} | {cell('page')} | {cpu} | {p99} "
             f"| {row['stream_events']['median']:.0f} | {row['page_fetches']['median']:.0f} |"
         )
     return lines

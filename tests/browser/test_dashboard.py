@@ -64,7 +64,16 @@ def apply(http: httpx.Client, job: str = JOB, key: str = DEMO_KEY) -> str:
 
 
 def shoot(page: Page, screenshot_dir: Path, name: str) -> None:
-    page.screenshot(path=str(screenshot_dir / f"dashboard-{name}.png"))
+    """The window, down to the end of what the view shows (the README's picture is the timeline's)."""
+    size = page.viewport_size or {"width": 1280, "height": 800}
+    bottom = page.evaluate(
+        "() => Math.ceil(Math.max(...[...document.querySelectorAll('main > section:not([hidden]) > *, #detail:not([hidden])')].map((e) => e.getBoundingClientRect().bottom)))"
+    )
+    height = max(200, min(size["height"], bottom + 16))
+    page.screenshot(
+        path=str(screenshot_dir / f"dashboard-{name}.png"),
+        clip={"x": 0, "y": 0, "width": size["width"], "height": height},
+    )
 
 
 def metric(page: Page, key: str, name: str) -> Any:
@@ -93,20 +102,34 @@ def test_an_apply_appears_as_a_bar_and_the_clock_buttons_take_it_to_applied(
     expect(bar).to_have_attribute(
         "aria-label", re.compile(r"^~022053140178050136031, processing \(not finished\), queued 00:00:00\.000")
     )
+    closed = apply(http, CLOSED_JOB)
+    apply(http, OTHER_JOB)
+    apply(http, JOB, SECOND_KEY)
 
     page.get_by_role("button", name="+1 s").click()
     expect(page.locator("#clock-now")).to_have_text("2026-01-01 00:00:01.000 UTC")
     page.get_by_role("button", name="Next event").click()  # the pickup, 3 s after the apply
     expect(page.locator("#clock-now")).to_have_text("2026-01-01 00:00:03.000 UTC")
     expect(bar).to_have_attribute("aria-label", re.compile("picked up 00:00:03.000, outcome due 00:00:43.000"))
+    # the same agency's pickups are paced 5 s apart; the other agency's is not held back
+    expect(page.locator(f'.bar[data-id="{closed}"]')).to_have_attribute(
+        "aria-label", re.compile("pickup planned 00:00:08.000")
+    )
+    expect(page.locator(".pacing").first).to_have_attribute(
+        "aria-label", re.compile("00:00:03.000, 00:00:08.000, 00:00:13.000")
+    )
     page.get_by_role("button", name="+1 min").click()
     expect(bar).to_have_attribute("data-state", "applied")
     expect(bar).to_have_attribute("data-terminal", "true")
     expect(bar).to_have_attribute("aria-label", re.compile("finished 00:00:43.000"))
-    expect(page.locator("#tl-summary")).to_contain_text("2 applied")
+    expect(page.locator(f'.bar[data-id="{closed}"]')).to_have_attribute("data-state", "not_available")
+    expect(page.locator("#tl-summary")).to_contain_text("4 applied, 1 not available")
     # the state is told by a label and a symbol as well as a colour
     expect(bar.locator("text", has_text="applied")).to_have_count(1)
     expect(page.locator('#tl-legend li[data-state="applied"]')).to_have_text("✓ applied")
+    expect(page.locator('#tl-legend li[data-state="not_available"]')).to_have_text("✕ not available")
+    later = apply(http, "~01abc")  # one still in the queue for the picture
+    expect(page.locator(f'.bar[data-id="{later}"]')).to_have_attribute("data-state", "processing")
     shoot(page, screenshot_dir, "timeline")
     assert page.errors == []  # type: ignore[attr-defined]
 

@@ -356,13 +356,13 @@
 
     let y = AXIS + 6;
     for (const [group, accounts] of groups) {
-      svgEl.append(sv("text", { class: "group-title", x: 4, y: y + 13, text: `agency ${group}` }));
+      svgEl.append(sv("text", { class: "group-title", x: 4, y: y + 13, text: group }));
       y += 20;
       // pacing lane: every pickup of the group and the gap to the previous one
       const pickups = [];
       for (const list of accounts.values()) for (const a of list) if (a.pickupAt !== null) pickups.push(a.pickupAt);
       pickups.sort((a, b) => a - b);
-      const lane = sv("g", { class: "pacing", "aria-label": `pickups of agency ${group}: ` + (pickups.length ? pickups.map((p) => fmtTime(p)).join(", ") : "none") , role: "img" });
+      const lane = sv("g", { class: "pacing", "aria-label": `pickups of ${group}: ` + (pickups.length ? pickups.map((p) => fmtTime(p)).join(", ") : "none") , role: "img" });
       lane.append(sv("text", { class: "muted", x: 12, y: y + 12, text: "pickups" }));
       lane.append(sv("line", { x1: labelW, x2: labelW + plotW, y1: y + 9, y2: y + 9, stroke: "#d0d7de" }));
       pickups.forEach((p, i) => {
@@ -371,7 +371,7 @@
         if (i > 0) {
           const gap = p - pickups[i - 1];
           const mid = (x(p) + x(pickups[i - 1])) / 2;
-          if (x(p) - x(pickups[i - 1]) > 34) lane.append(sv("text", { class: "muted", x: mid, y: y + 7, "text-anchor": "middle", text: fmtDuration(gap) }));
+          if (x(p) - x(pickups[i - 1]) > 24) lane.append(sv("text", { class: "muted", x: mid, y: y + 7, "text-anchor": "middle", text: fmtDuration(gap) }));
         }
       });
       svgEl.append(lane);
@@ -389,7 +389,7 @@
     }
     // now line
     svgEl.append(sv("line", { class: "now", x1: x(now), x2: x(now), y1: AXIS - 6, y2: height, "aria-hidden": "true" }));
-    svgEl.append(sv("text", { x: Math.min(x(now) + 3, width - 26), y: AXIS - 8, fill: "#bf3989", text: "now", "aria-hidden": "true" }));
+    svgEl.append(sv("text", { x: Math.min(x(now) + 3, width - 26), y: height - 4, fill: "#bf3989", text: "now", "aria-hidden": "true" }));
 
     const focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : null;
     box.replaceChildren(svgEl);
@@ -519,7 +519,7 @@
   }
   function accountCard(account, now) {
     const card = el("article", { class: "card account", "data-key": account.apiKey, "aria-label": `account ${maskKey(account.apiKey)}` });
-    card.append(el("h3", {}, el("code", { text: account.apiKey }), account.group ? el("span", { class: "group", text: `agency ${account.group}` }) : null));
+    card.append(el("h3", {}, el("code", { text: account.apiKey }), account.group ? el("span", { class: "group", text: account.group }) : null));
     const history = account.history;
     const t0 = history.length ? history[0].t : now;
     const t1 = Math.max(now, history.length ? history[history.length - 1].t : now, t0 + 1000);
