@@ -14,6 +14,7 @@ from typing import Any
 
 from .dashboard.control import DASHBOARD_HANDLERS
 from .runtime import Runtime
+from .spec import load_spec
 from .validation import RequestInvalid
 
 ControlResult = tuple[int, Any]
@@ -106,6 +107,11 @@ def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRe
     return 200, {"scenarios": []}
 
 
+def get_control_spec(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    """The control API's own contract (the one these routes are compiled from), for tools and ``/docs``."""
+    return 200, load_spec("control.yaml")
+
+
 CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], Any]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
@@ -120,5 +126,6 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], Any]] = {
     "listScenarios": list_scenarios,
     "loadScenarios": load_scenarios,
     "clearScenarios": clear_scenarios,
+    "getControlSpec": get_control_spec,
 }
 CONTROL_HANDLERS.update(DASHBOARD_HANDLERS)
