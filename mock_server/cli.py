@@ -77,9 +77,9 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     print(f"uphunt-mock {__version__} serving the {vendor.title} API at http://{host}:{port}", flush=True)
     print(f"  demo API key: {vendor.demo_api_key}", flush=True)
     print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
-    print(f"  dashboard: http://{host}:{port}/_mock/ui", flush=True)
     for loaded in runtime.scenarios.list():
         print(f"  scenario: {loaded['name']} ({loaded['source']}, {len(loaded['rules'])} rule(s))", flush=True)
+    print(f"  dashboard: http://{host}:{port}/_mock/ui", flush=True)
     app = create_app(runtime)
     _freeze_world()
     runtime.reset_hooks.append(_freeze_world)
