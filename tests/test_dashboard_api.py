@@ -7,6 +7,7 @@ Bodies are checked against openapi/control.yaml's schemas as well as by value.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import threading
@@ -411,6 +412,32 @@ def test_changes_are_counted_on_the_request_path_and_coalesced_by_the_publisher(
     feed.bump("world")
     feed.publish()
     assert subscriber.take()["topics"] == ["clock", "deliveries", "journal", "scenarios", "state"]
+
+
+def test_a_runtime_served_twice_keeps_publishing_when_one_server_stops() -> None:
+    # e.g. two TestClients on one app: two lifespans, two publishers on one feed
+    async def scenario() -> list[int]:
+        feed = ChangeFeed(lambda: {}, interval=0)
+        subscriber = Subscriber()
+        feed.subscribers.add(subscriber)
+        first = asyncio.ensure_future(feed.run())
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(feed.run())
+        await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        seqs = []
+        for _ in range(2):
+            feed.bump("journal")
+            await asyncio.wait_for(subscriber.wake.wait(), 5)
+            subscriber.wake.clear()
+            seqs.append(subscriber.take()["seq"])
+        assert not second.done()
+        second.cancel()
+        await asyncio.gather(second, return_exceptions=True)
+        return seqs
+
+    assert asyncio.run(scenario()) == [1, 2]
 
 
 def read_events(lines: Iterator[str], count: int) -> list[tuple[str, dict[str, Any]]]:

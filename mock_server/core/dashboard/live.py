@@ -117,16 +117,19 @@ class ChangeFeed:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._closing = False
-        self._event = asyncio.Event()
-        self._event.set()  # publish whatever changed before the server started
+        # A local event: a runtime served twice at once (two lifespans) has two publishers, and the
+        # one that stops must not pull the event from under the other.
+        event = self._event = asyncio.Event()
+        event.set()  # publish whatever changed before the server started
         try:
             while True:
-                await self._event.wait()
+                await event.wait()
                 await asyncio.sleep(self.interval)
-                self._event.clear()
+                event.clear()
                 self.publish()
         finally:
-            self._event = None
+            if self._event is event:
+                self._event = None
 
     def close(self) -> None:
         """End every open stream (server shutdown); safe to call from any thread, more than once."""
