@@ -511,3 +511,41 @@ def test_the_page_and_its_assets_are_served_with_their_types(client: TestClient)
         r = client.get(f"/_mock/ui/assets/{name}")
         assert (r.status_code, r.json()) == (404, {"error": f"No dashboard asset {name!r}"})
     assert client.get("/_mock/ui/assets/..%2Fassets.py").status_code == 404  # no way out of static/
+
+
+# ── another vendor ───────────────────────────────────────────────────────
+
+
+def test_jobo_accounts_are_metered_without_dashboard_code_of_their_own() -> None:
+    from mock_server.vendors.jobo.domain.accounts import DEMO_LIVE_KEY
+    from mock_server.vendors.jobo.world import JoboWorldFile
+
+    small = {"catalogue": {"jobs": 300, "companies": 20, "sandboxJobs": 50, "sandboxCompanies": 4}}
+    world = JoboWorldFile(
+        JoboWorldFile.merge(JoboWorldFile.default_data(), JoboWorldFile.parse_text(yaml.safe_dump(small), "<test>"))
+    )
+    with TestClient(create_app(Runtime(world, clock="manual"))) as c:
+        before = next(
+            a for a in conforms("Meters", c.get("/_mock/meters").json())["accounts"] if a["apiKey"] == DEMO_LIVE_KEY
+        )
+        c.post(
+            "/_mock/clock/advance", json={"seconds": 1}
+        )  # two instants, two points (an instant keeps its last state)
+        searched = c.get("/api/jobs", params={"page_size": 3}, headers={"X-Api-Key": DEMO_LIVE_KEY})
+        assert searched.headers["X-Credits-Deducted"] == "3"
+        after = next(
+            a for a in conforms("Meters", c.get("/_mock/meters").json())["accounts"] if a["apiKey"] == DEMO_LIVE_KEY
+        )
+        assert after["group"] == "live"
+        assert (
+            before["values"]["credits.balance"] - after["values"]["credits.balance"],
+            after["values"]["credits.spent"],
+        ) == (3, 3)
+        assert [p["values"]["credits.balance"] for p in after["history"]] == [
+            before["values"]["credits.balance"],
+            after["values"]["credits.balance"],
+        ]
+        general = [w for w in after["rateLimits"] if w["operation"] == "general"]
+        assert general and all(w["used"] == 1 for w in general)
+        assert conforms("Timeline", c.get("/_mock/timeline").json())["applications"] == []  # no auto-apply queue yet
+        assert c.get("/_mock/ui").status_code == 200
