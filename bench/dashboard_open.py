@@ -123,11 +123,12 @@ def jobs_file(mock: Any) -> Path:
 
 def fresh_world(mock: Any) -> str:
     """Reset (fresh jobs and credits) and queue the application the status runs read; returns its queueId."""
-    httpx.post(mock.url("/_mock/reset"))
+    httpx.post(mock.url("/_mock/reset"), timeout=120)  # a reset collects the old (big) world: seconds on a busy machine
     r = httpx.post(
         mock.url("/api/auto-apply-v2/apply"),
         headers={"x-api-key": API_KEY},
         json={"jobId": STATUS_TARGET, "coverLetter": "status target"},
+        timeout=60,
     )
     return r.json()["queueId"]
 
