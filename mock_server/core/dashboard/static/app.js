@@ -64,7 +64,7 @@
   function fmtDuration(ms) {
     const s = ms / 1000;
     if (Math.abs(s) < 60) return `${+s.toFixed(s < 10 ? 1 : 0)} s`;
-    if (Math.abs(s) < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    if (Math.abs(s) < 3600) { const r = Math.round(s); return `${Math.floor(r / 60)} min ${r % 60} s`; }
     return `${(s / 3600).toFixed(1)} h`;
   }
   function stateColour(state) {
@@ -532,7 +532,7 @@
     if (account.rateLimits.length) {
       const rates = el("ul", { class: "rates", "aria-label": "rate-limit windows" });
       for (const w of account.rateLimits) {
-        const label = `${w.operation} per ${w.window}: ${w.used} of ${w.limit} used, resets ${fmtTime(w.resetsAt)}`;
+        const label = `${w.operation} per ${w.window}: ${w.used} of ${w.limit} used, resets in ${fmtDuration(Math.max(0, w.resetsAt - now))}`;
         rates.append(el("li", {}, el("span", { text: label }), el("meter", { min: 0, max: w.limit, value: w.used, high: w.limit * 0.8, "aria-label": label })));
       }
       card.append(el("h4", { text: "Rate-limit windows" }), rates, usage);
