@@ -101,7 +101,7 @@
   // ── shared state ─────────────────────────────────────────────────────
   const world = {
     clock: null, clockAt: 0, keys: [], // every account's full key (from the meters)
-    selected: null, detailOpener: null, openDeliveries: new Set(), openEntries: new Set(),
+    selected: null, detailOpener: null, openDeliveries: new Set(),
   };
 
   // ── views: what each one fetches, which topics make it stale, how it renders ──
