@@ -5,6 +5,7 @@ Every wait is bounded; a server that does not answer in time is killed and the t
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mock_server import __version__
 from mock_server.cli import main
 
 BIN = shutil.which("uphunt-mock", path=str(Path(sys.executable).parent))
@@ -101,10 +103,11 @@ def test_serve_port_0_prints_the_port_serves_and_stops_cleanly(start_server, tmp
     proc, base, lines = start_server("--clock", "manual", "--config", str(world), "--seed", "3")
     banner = lines.seen
     assert banner[1] == "  demo API key: sk_uphunt_demo_key\n"
-    assert banner[2].startswith("  clock: manual · docs: " + base + "/docs")
+    assert banner[2] == f"  clock: manual | docs: {base}/docs | control: {base}/_mock/health\n"
+    assert all(line.isascii() for line in banner)
     with httpx.Client(base_url=base, timeout=10) as http:
         # connecting right after the banner works (the socket listens before the URL is printed)
-        assert http.get("/_mock/health").json() == {"status": "ok"}
+        assert http.get("/_mock/health").json()["status"] == "ok"
         assert http.get("/_mock/clock").json()["mode"] == "manual"
         # the --config world is merged over the default one
         r = http.post("/api/auto-apply-v2/apply", headers={"x-api-key": "sk_cli_world"}, json={"jobId": "~022053140178050136031", "coverLetter": "Hi"})
@@ -167,3 +170,101 @@ def test_help_lists_the_serve_flags(capsys):
     out = capsys.readouterr().out
     for flag in ("--host", "--port", "--config", "--scenario", "--clock", "--seed"):
         assert flag in out
+
+
+# ── machine-readable start-up: --json and --url-file (issue 16) ─────────────
+
+
+def test_json_line_and_url_file_once_the_server_accepts(tmp_path):
+    url_file = tmp_path / "mock.url"
+    url_file.write_text("http://127.0.0.1:1\n")  # a stale file from an earlier run is removed first
+    proc = subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--clock", "manual", "--json", "--url-file", str(url_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = Lines(proc)
+        line = json.loads(lines.next(START_TIMEOUT))
+        assert set(line) == {"url", "port", "pid", "vendor", "clock", "apiKey", "version"}
+        assert line["url"] == f"http://127.0.0.1:{line['port']}" and line["port"] > 0
+        assert (line["pid"], line["vendor"], line["apiKey"], line["version"]) == (proc.pid, "uphunt", "sk_uphunt_demo_key", __version__)
+        assert line["clock"] == {"mode": "manual", "now": 1_767_225_600_000, "factor": None}
+        assert url_file.read_text() == line["url"] + "\n"  # written before the JSON line
+        # accepting already: no retry loop needed
+        health = httpx.get(line["url"] + "/_mock/health", timeout=5).json()
+        assert (health["status"], health["version"], health["vendor"], health["clock"]["mode"]) == ("ok", __version__, "uphunt", "manual")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert lines.rest(5) == ""  # stdout holds the one JSON line only
+        assert not url_file.exists()  # removed on exit
+        err = proc.stderr.read()
+        assert err.startswith(f"uphunt-mock {__version__} serving the UpHunt API at {line['url']}\n") and err.endswith("uphunt-mock stopped\n")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_help_describes_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "serve a simulated API" in out and "check a server" in out
+
+
+# ── SIGINT/SIGTERM from a non-interactive shell, at any moment (issue 16) ───
+
+# bash without job control starts `cmd &` with SIGINT ignored; the mock must catch it anyway.
+# DELAY is seconds after the start (the old mock installed its handler only after ~0.3 s of
+# imports: a SIGINT before that was lost), or "caught+S": S seconds after the mock's own handler
+# is in place (SigCgt bit 2, from the first line of its main, ~50 ms after exec), or "ready".
+STOP_SCRIPT = r"""
+mock="$1"; sig="$2"; delay="$3"; url_file="$4"
+sleep 30 & probe=$!
+for _ in $(seq 500); do [ "$(cat /proc/$probe/comm 2>/dev/null)" = sleep ] && break; sleep 0.005; done
+ign=$(awk '/^SigIgn/ {print $2}' /proc/$probe/status); kill $probe
+(( 0x$ign & 2 )) || { echo "premise: background jobs should start with SIGINT ignored"; exit 3; }
+"$mock" serve --port 0 --clock manual --url-file "$url_file" >/dev/null 2>&1 &
+pid=$!
+case "$delay" in
+  ready)
+    for _ in $(seq 2000); do [ -s "$url_file" ] && break; sleep 0.01; done
+    [ -s "$url_file" ] || { echo "never ready"; exit 4; }
+    cat "$url_file" ;;
+  caught+*)
+    for _ in $(seq 1000); do
+      cgt=$(awk '/^SigCgt/ {print $2}' /proc/$pid/status 2>/dev/null)
+      [ -z "$cgt" ] && break
+      (( 0x$cgt & 2 )) && break
+      sleep 0.005
+    done
+    sleep "${delay#caught+}" ;;
+  *) sleep "$delay" ;;
+esac
+kill -"$sig" "$pid"
+for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$pid" 2>/dev/null; then echo "still running"; kill -KILL "$pid"; exit 5; fi
+wait "$pid"
+echo "rc=$?"
+"""
+
+
+@pytest.mark.parametrize(
+    ("sig", "delay"),
+    [
+        ("INT", "caught+0"), ("INT", "0.15"), ("INT", "0.3"), ("INT", "caught+0.2"), ("INT", "ready"),
+        ("TERM", "caught+0"), ("TERM", "0.15"), ("TERM", "ready"),
+    ],
+)
+def test_a_background_mock_of_a_non_interactive_shell_stops_on_a_signal_at_any_moment(tmp_path, sig, delay):
+    url_file = tmp_path / "mock.url"
+    mock = BIN or pytest.skip("the uphunt-mock console script is not installed")
+    result = subprocess.run(["bash", "-c", STOP_SCRIPT, "stop-test", mock, sig, delay, str(url_file)],
+                            capture_output=True, text=True, timeout=60)
+    out = result.stdout.splitlines()
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert out[-1] == "rc=0", out  # stopped on purpose: exit 0, during start-up or after
+    assert not url_file.exists()
+    if delay == "ready":  # the port is released
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(out[0] + "/_mock/health", timeout=2)

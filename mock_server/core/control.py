@@ -16,7 +16,7 @@ ControlResult = tuple[int, Any]
 
 
 def get_health(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    return 200, {"status": "ok"}
+    return 200, rt.health()
 
 
 def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:

@@ -11,10 +11,12 @@ reset) and ``request_hooks`` (run before each API handler).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import __version__
 from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock
 from .journal import Journal
 from .scenarios import ScenarioEngine
@@ -60,6 +62,7 @@ class Runtime:
         self.world = world
         self.vendor: Vendor = getattr(world, "vendor", None) or (vendor if isinstance(vendor, Vendor) else get_vendor(vendor))
         self.clock_spec = clock
+        self.started_at = time.monotonic()  # for the uptime in GET /_mock/health
         parse_clock(clock)  # fail early on a bad spec
         capacity = journal_capacity if journal_capacity is not None else self.world.settings_section("journal").get("capacity", 1000)
         self.journal = Journal(capacity=capacity)
@@ -96,6 +99,16 @@ class Runtime:
         for hook in self.reset_hooks:
             hook()
         return {"status": "reset", "clock": self.clock_info()}
+
+    def health(self) -> dict[str, Any]:
+        """``GET /_mock/health``: alive, and which mock this is (a CI script checks what it started)."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "vendor": self.vendor.name,
+            "clock": self.clock_info(),
+            "uptimeSeconds": round(time.monotonic() - self.started_at, 3),
+        }
 
     def clock_info(self) -> dict[str, Any]:
         factor = self.clock.factor if isinstance(self.clock, ScaledClock) else None
