@@ -96,6 +96,56 @@ def _root_cause(exc: BaseException) -> str:
     return reason
 
 
+# ── one HTTP attempt: a stale pooled connection is not the receiver's failure ──
+
+_STALE_RETRIES = 3  # fresh tries after a pooled connection turned out closed (each discards one)
+_BEFORE_RESPONSE = ("http11.send_request_headers", "http11.send_request_body", "http11.receive_response_headers")
+_EMPTY_ERRORS = {
+    "ReadError": "the connection closed before the response arrived",
+    "WriteError": "the connection closed while the request was sent",
+    "RemoteProtocolError": "the receiver broke the HTTP protocol",
+}
+
+
+async def post_once(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """POST ``body``; if a *reused* keep-alive connection turns out closed before any byte of a response, POST again.
+
+    A receiver may close a connection while it sits idle in the pool: uvicorn does right after an
+    app raised (its 500 carries no ``Connection: close``), and any server does at its keep-alive
+    timeout. When the close crosses our next request on the wire, the request fails at once with
+    an empty ``ReadError`` (or "Server disconnected without sending a response"): the receiver
+    never saw it, so it is no attempt of the delivery. Browsers and urllib3 retry this case the
+    same way. Only a failure on a connection opened for this very request, or one after response
+    bytes arrived, is the receiver's.
+    """
+    import httpx
+
+    for _ in range(_STALE_RETRIES + 1):
+        steps: list[str] = []
+
+        async def trace(name: str, info: dict[str, Any], steps: list[str] = steps) -> None:
+            steps.append(name)
+
+        try:
+            return await client.post(url, content=body, headers=headers, extensions={"trace": trace})
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            reused = not any(step.startswith("connection.connect_tcp") for step in steps)
+            failed_at = next((step.rpartition(".")[0] for step in steps if step.endswith(".failed")), "")
+            if not (reused and failed_at in _BEFORE_RESPONSE):
+                raise
+    return await client.post(url, content=body, headers=headers)  # pragma: no cover - every pooled connection was stale
+
+
+def error_text(exc: BaseException) -> str:
+    """``Type: reason`` of a failed attempt, never with an empty reason (httpx's ReadError often has none)."""
+    name = type(exc).__name__
+    detail = str(exc).strip()
+    if not detail:
+        cause = _root_cause(exc)
+        detail = cause if cause and cause != name else _EMPTY_ERRORS.get(name, "no detail from the HTTP client")
+    return f"{name}: {detail}"
+
+
 @dataclass(slots=True)
 class WebhookSettings:
     """The world's ``settings.webhooks`` (docs/decisions.md #13 gives the defaults)."""
@@ -372,12 +422,8 @@ class WebhookDispatcher:
         error: str | None = None
         started = time.perf_counter()
         try:
-            response = await asyncio.wait_for(
-                self._http().post(
-                    delivery.url, content=delivery.body, headers=delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
-                ),
-                timeout,
-            )
+            headers = delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
+            response = await asyncio.wait_for(post_once(self._http(), delivery.url, delivery.body, headers), timeout)
             status = response.status_code
         except asyncio.CancelledError:
             # Shutdown, not reset: the attempt did not happen; it runs again once a loop does.
@@ -389,7 +435,7 @@ class WebhookDispatcher:
         except httpx.ConnectError as exc:
             error = f"connection failed: {_root_cause(exc)}"
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = error_text(exc)
         latency_ms = (time.perf_counter() - started) * 1000
         if generation != self._generation:
             return
