@@ -101,6 +101,26 @@ def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRe
     return 200, {"scenarios": []}
 
 
+def take_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    from .snapshot import SnapshotError
+
+    try:
+        return 200, rt.snapshot()
+    except SnapshotError as exc:
+        return exc.status, {"error": str(exc)}
+
+
+async def restore_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    from .snapshot import SnapshotError
+
+    try:
+        result = rt.restore(body)
+    except SnapshotError as exc:
+        return exc.status, {"error": str(exc)}
+    rt.webhooks.start()  # attempts that were in flight when the snapshot was taken go out again
+    return 200, result
+
+
 CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
@@ -115,4 +135,6 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "listScenarios": list_scenarios,
     "loadScenarios": load_scenarios,
     "clearScenarios": clear_scenarios,
+    "takeSnapshot": take_snapshot,
+    "restoreSnapshot": restore_snapshot,
 }

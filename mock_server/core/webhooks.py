@@ -255,12 +255,18 @@ class WebhookDispatcher:
         self._vendor: Vendor | None = None
         self._ids = random.Random(0)
         self._generation = 0  # bumped by reset(): results of older attempts are ignored
+        # Snapshot/restore (mock_server.core.snapshot): each completed attempt is reported as an input;
+        # while a snapshot is replayed, attempts are not sent: their recorded outcomes are applied.
+        self.on_attempt: Callable[[Delivery, Attempt, float], None] | None = None
+        self.replaying = False
+        self._replayed_in_flight: dict[tuple[str, int], tuple[Delivery, float]] = {}
 
     @classmethod
     def install(cls, rt: Runtime) -> WebhookDispatcher:
         """Build from the runtime's world and follow its simulator across resets."""
         dispatcher = cls(WebhookSettings.from_section(rt.world.settings_section("webhooks")))
         dispatcher._vendor = rt.vendor
+        dispatcher.on_attempt = lambda d, a, at: rt.recorder.add("attempt", at, d.delivery_id, d.copy, a.as_dict())
         rt.add_sim_hook(dispatcher.attach)
         rt.reset_hooks.append(dispatcher.reset)
         return dispatcher
@@ -330,6 +336,7 @@ class WebhookDispatcher:
         self.dropped = 0
         self._held.clear()
         self._queued.clear()
+        self._replayed_in_flight.clear()
         for directive in self._directives:
             directive.used = 0
 
@@ -378,6 +385,9 @@ class WebhookDispatcher:
             return
         clock = delivery.sim.clock
         at = due if isinstance(clock, ManualClock) else clock.now()
+        if self.replaying:
+            self._replayed_in_flight[(delivery.delivery_id, delivery.copy)] = (delivery, at)
+            return
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -444,6 +454,8 @@ class WebhookDispatcher:
     def _complete(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
         if delivery.sim is not self._sim:  # the world was reset meanwhile
             return
+        if self.on_attempt is not None:
+            self.on_attempt(delivery, attempt, at)
         delivery.attempts.append(attempt)
         if attempt.status is not None and 200 <= attempt.status < 300:
             delivery.state, delivery.next_due = "delivered", None
@@ -454,6 +466,21 @@ class WebhookDispatcher:
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)
+
+    # ── replaying a snapshot ────────────────────────────────────────────
+
+    def replay_attempt(self, delivery_id: str, copy: int, attempt: dict[str, Any], at: float) -> None:
+        """Apply a recorded attempt's outcome to the delivery whose attempt the replay started."""
+        delivery, _ = self._replayed_in_flight.pop((delivery_id, copy))
+        outcome = Attempt(attempt["attempt"], attempt["at"], attempt["status"], attempt["latencyMs"], attempt["error"])
+        self._complete(delivery, outcome, at)
+
+    def end_replay(self) -> int:
+        """Attempts that were in flight when the snapshot was taken are sent again. Returns how many."""
+        self.replaying = False
+        pending, self._replayed_in_flight = list(self._replayed_in_flight.values()), {}
+        self._queued.extend(pending)
+        return len(pending)
 
     # ── waiting and shutting down ───────────────────────────────────────
 
