@@ -301,3 +301,18 @@ def test_a_vendor_without_exact_replay_answers_501_naming_it() -> None:
             )
     finally:
         unregister("nosnap")
+
+
+def test_past_the_input_cap_a_snapshot_is_refused_until_a_reset(runtime: Runtime) -> None:
+    runtime.recorder.capacity = 4  # the real cap is 400,000 inputs (about 200,000 requests, ~0.7 KB each)
+    client = AsgiClient(create_app(runtime))
+    for _ in range(3):  # 2 inputs each (arrival, handler)
+        client.get("/api/auto-apply-v2/freelancers", headers={"x-api-key": DEMO_KEY})
+    r = client.post("/_mock/snapshot")
+    assert r.status_code == 409
+    assert r.json()["error"] == (
+        "cannot snapshot: more than 4 inputs since the last reset were recorded; POST /_mock/reset starts a fresh log"
+    )
+    client.post("/_mock/reset")
+    client.get("/api/auto-apply-v2/freelancers", headers={"x-api-key": DEMO_KEY})
+    assert [i["op"] for i in client.post("/_mock/snapshot").json()["inputs"]] == ["api", "handle"]

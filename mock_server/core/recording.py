@@ -29,9 +29,14 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-MAX_INPUTS = 1_000_000  # beyond this (since the last reset) snapshots are refused, recording stops
+MAX_INPUTS = 400_000  # about 200,000 API requests (~0.7 KB each); beyond this (since the last reset) snapshots are refused, recording stops
 
 Entry = tuple[Any, ...]  # (op, t, *arguments)
+
+
+def header_pairs(blob: bytes) -> list[tuple[bytes, bytes]]:
+    """The ASGI header pairs of a recorded request (NUL never occurs in a header name or value)."""
+    return [tuple(line.split(b"\0", 1)) for line in blob.split(b"\n")] if blob else []  # type: ignore[misc]
 
 
 class InputLog:
@@ -97,7 +102,9 @@ class InputLog:
             scope["method"],
             scope["path"],
             scope["query_string"],
-            scope["headers"],
+            b"\n".join(
+                [k + b"\0" + v for k, v in scope["headers"]]
+            ),  # one object, not a list of pairs: ~1/3 the memory
             raw,
             scope.get("path_params") or {},
         )

@@ -32,6 +32,7 @@ from .. import __version__
 from .clock import ManualClock, ScaledClock, pinned
 from .journal import Entry, Journal
 from .recording import Entry as Input
+from .recording import header_pairs
 from .spec import compile_operations, load_spec
 from .webhooks import WebhookSettings
 from .yaml_source import SourceError
@@ -108,7 +109,7 @@ def _input_json(e: Input) -> dict[str, Any]:
             method=method,
             path=path,
             query=bytes(query).decode("latin-1"),
-            headers=[[bytes(k).decode("latin-1"), bytes(v).decode("latin-1")] for k, v in headers],
+            headers=[[k.decode("latin-1"), v.decode("latin-1")] for k, v in header_pairs(headers)],
             body=_bytes_json(raw),
             pathParams=dict(path_params),
         )
@@ -130,7 +131,7 @@ def _input_json(e: Input) -> dict[str, Any]:
 def _input_from(d: dict[str, Any]) -> Input:
     op, t = d["op"], float(d["t"])
     if op == "api":
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in d["headers"]]
+        headers = b"\n".join(k.encode("latin-1") + b"\0" + v.encode("latin-1") for k, v in d["headers"])
         return (
             op,
             t,
@@ -319,7 +320,7 @@ def _replay(rt: Any, inputs: list[Input]) -> None:
                     "method": method,
                     "path": path,
                     "query_string": query,
-                    "headers": headers,
+                    "headers": header_pairs(headers),
                     "path_params": path_params,
                 }
                 request = _RequestView(scope)
