@@ -103,6 +103,16 @@ def _serve_parser(sub: argparse._SubParsersAction, vendors: str) -> None:  # typ
         help="print one JSON line on stdout once the server accepts connections "
         "(url, port, pid, vendor, clock, apiKey, version); the human lines go to stderr",
     )
+    p.add_argument(
+        "--journal-file",
+        metavar="OUT.jsonl",
+        help="write every API request as one JSON line (the GET /_mock/requests entry) as it is answered",
+    )
+    p.add_argument(
+        "--state-file",
+        metavar="STATE.json",
+        help="restore the world from this snapshot at start if it exists, save it there on a clean stop",
+    )
 
 
 def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to keep --help fast
@@ -146,6 +156,8 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
     human: TextIO = sys.stderr if args.json else sys.stdout
     _remove_url_file(args)  # a stale file from an earlier run must not be mistaken for this one
     runtime = build_runtime(args)
+    state_note = _restore_state(runtime, args.state_file) if args.state_file else None
+    journal_file = _open_journal_file(runtime, args.journal_file) if args.journal_file else None
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -163,6 +175,10 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
         print(
             f"  scenario: {loaded['name']} ({loaded['source']}, {len(loaded['rules'])} rule(s))", file=human, flush=True
         )
+    if state_note:
+        print(f"  state: {state_note}", file=human, flush=True)
+    if journal_file is not None:
+        print(f"  journal file: {args.journal_file}", file=human, flush=True)
     app = create_app(runtime)
     _freeze_world()
     runtime.reset_hooks.append(_freeze_world)
@@ -193,8 +209,61 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
         server.run(sockets=[sock])
     finally:
         _remove_url_file(args)
+        if journal_file is not None:
+            journal_file.close()
+    if args.state_file:
+        _save_state(runtime, args.state_file, human)
     print("uphunt-mock stopped", file=human, flush=True)
     return 0
+
+
+def _restore_state(runtime: Any, path: str) -> str:
+    """``--state-file``: the snapshot saved by the last clean stop, if any. A refusal stops the start (exit 2)."""
+    import json
+    from pathlib import Path
+
+    from .core.snapshot import SnapshotError
+
+    file = Path(path)
+    if not file.exists():
+        runtime.snapshot()  # a vendor without snapshots is refused now (exit 2), not at the stop
+        return f"{path} (none yet: saved on a clean stop)"
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        result = runtime.restore(document)
+    except (OSError, ValueError) as exc:  # SnapshotError and JSON errors are ValueErrors
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise SnapshotError(400, f"cannot restore --state-file {path}: {reason} (delete it to start afresh)") from None
+    return f"restored from {path} ({result['inputs']} inputs; the world as it was at the last stop)"
+
+
+def _save_state(runtime: Any, path: str, human: TextIO) -> None:
+    import json
+    from pathlib import Path
+
+    from .core.snapshot import SnapshotError
+
+    try:
+        document = runtime.snapshot()
+    except SnapshotError as exc:
+        print(f"uphunt-mock: state not saved to {path}: {exc}", file=sys.stderr, flush=True)
+        return
+    _write_atomically(Path(path), json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+    print(f"  state saved to {path}", file=human, flush=True)
+
+
+def _open_journal_file(runtime: Any, path: str) -> Any:
+    """``--journal-file``: one JSON line per answered API request, line-buffered (a CI artifact survives a kill)."""
+    import json
+
+    stream = open(path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed when the server stops
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+    def write(entry: Any) -> None:
+        stream.write(encode(entry.as_dict()) + "\n")
+
+    runtime.journal_sinks.append(write)
+    return stream
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -268,3 +268,70 @@ def test_a_background_mock_of_a_non_interactive_shell_stops_on_a_signal_at_any_m
     if delay == "ready":  # the port is released
         with pytest.raises(httpx.ConnectError):
             httpx.get(out[0] + "/_mock/health", timeout=2)
+
+
+# ── --state-file and --journal-file (issue 16) ──────────────────────────────
+
+
+def _serve_json(*args: str) -> tuple[subprocess.Popen[str], dict, Lines]:
+    proc = subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--json", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = Lines(proc)
+    try:
+        return proc, json.loads(lines.next(START_TIMEOUT)), lines
+    except BaseException:
+        proc.kill()
+        raise
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.stderr.read()
+
+
+def test_state_file_brings_the_world_back_after_a_restart_and_journal_file_streams_requests(tmp_path):
+    state, journal = tmp_path / "state.json", tmp_path / "journal.jsonl"
+    proc, first, _ = _serve_json("--clock", "manual", "--state-file", str(state), "--journal-file", str(journal))
+    with httpx.Client(base_url=first["url"], timeout=10, headers={"x-api-key": first["apiKey"]}) as http:
+        queue = http.post("/api/auto-apply-v2/apply", json={"jobId": "~022053140178050136031", "coverLetter": "Hi"}).json()["queueId"]
+        http.post("/_mock/clock/advance", json={"seconds": 3})
+        assert http.get("/api/auto-apply-v2/status", params={"queueId": queue}).status_code == 200
+        http.put("/_mock/accounts/sk_state_file", json={"credits": 4})
+        before = {p: http.get(p).json() for p in ("/_mock/state", "/_mock/requests", "/_mock/scenarios")}
+    err = _stop(proc)
+    assert f"  state: {state} (none yet: saved on a clean stop)\n" in err and f"  state saved to {state}\n" in err
+    streamed = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert streamed == before["/_mock/requests"]["requests"]  # one line per answered request, same shape
+    assert [e["operationId"] for e in streamed] == ["applyToJob", "getApplicationStatus"]
+
+    proc, second, _ = _serve_json("--clock", "manual", "--state-file", str(state))
+    try:
+        with httpx.Client(base_url=second["url"], timeout=10) as http:
+            after = {p: http.get(p).json() for p in ("/_mock/state", "/_mock/requests", "/_mock/scenarios")}
+            assert after == before
+            assert second["clock"]["now"] == 1_767_225_603_000  # the restored clock, in the JSON line too
+            # and it goes on as the first one would have: the application completes on schedule
+            http.post("/_mock/clock/advance", json={"seconds": 300})
+            assert http.get("/_mock/accounts/sk_uphunt_demo_key").json()["credits"]["spent"] == 2
+    finally:
+        err = _stop(proc)
+    assert f"  state: restored from {state} (" in err
+
+
+def test_a_bad_state_file_exits_2_and_says_so(tmp_path, capsys):
+    state = tmp_path / "state.json"
+    state.write_text('{"format": "uphunt-mock-snapshot/1", "vendor": "uphunt", "version": "0.0.0", "inputs": []}')
+    assert main(["serve", "--port", "0", "--clock", "manual", "--state-file", str(state)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"uphunt-mock: cannot restore --state-file {state}: the snapshot was taken by uphunt-mock 0.0.0; this is "
+        f"{__version__} (a restore replays the inputs through the code, so it is exact only on the same version) "
+        "(delete it to start afresh)\n"
+    )

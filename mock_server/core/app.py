@@ -208,6 +208,9 @@ class _ApiEndpoint:
         entry.status = response.status_code
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
+        if rt.journal_sinks:
+            for sink in rt.journal_sinks:
+                sink(entry)
 
 
 async def arrive(

@@ -72,6 +72,7 @@ class Runtime:
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []
         self.reset_hooks: list[Callable[[], None]] = []
+        self.journal_sinks: list[Callable[[Any], None]] = []  # called with each finished journal entry (--journal-file)
         self.recorder = InputLog()  # the inputs since the world was built: what a snapshot replays
         self.built_at = 0.0
         self.sim: Any = self._build()
