@@ -156,6 +156,7 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
     human: TextIO = sys.stderr if args.json else sys.stdout
     _remove_url_file(args)  # a stale file from an earlier run must not be mistaken for this one
     runtime = build_runtime(args)
+    app = create_app(runtime)
     state_note = _restore_state(runtime, args.state_file) if args.state_file else None
     journal_file = _open_journal_file(runtime, args.journal_file) if args.journal_file else None
     try:
@@ -179,7 +180,6 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
         print(f"  state: {state_note}", file=human, flush=True)
     if journal_file is not None:
         print(f"  journal file: {args.journal_file}", file=human, flush=True)
-    app = create_app(runtime)
     _freeze_world()
     runtime.reset_hooks.append(_freeze_world)
 

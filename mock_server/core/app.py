@@ -30,12 +30,12 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .clock import ManualClock, pinned, reset_pin, set_pin
 from .control import CONTROL_HANDLERS
-from .docs_page import render_docs
+from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
 from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
@@ -248,6 +248,32 @@ async def arrive(
     return entry, rid, None
 
 
+class Replayer:
+    """``runtime.pipeline``: the request stages a snapshot restore replays (:mod:`.snapshot` imports no HTTP code)."""
+
+    def __init__(self, rt: Runtime, operations: dict[str, Operation]) -> None:
+        self.rt = rt
+        self.operations = operations
+
+    def arrive(self, operation_id: str, scope: Any, raw: bytes) -> Any:
+        """Stages 2-3 of a recorded request; what :meth:`handle` needs, or None if a scenario answered."""
+        op = self.operations[operation_id]
+        request = _RequestView(scope)
+        coro = arrive(self.rt, op, scope, request, raw, replaying=True)
+        try:
+            coro.send(None)  # never really waits: replayed rules skip their delays
+        except StopIteration as done:
+            _, _, reply = done.value
+        else:  # pragma: no cover - a hook that awaits something else
+            coro.close()
+            raise RuntimeError(f"a request hook waited while {operation_id} was replayed")
+        return None if reply is not None else (op, request, raw)
+
+    def handle(self, due: Any) -> None:
+        op, request, raw = due
+        _serve_api(self.rt, op, request, raw)
+
+
 def handle(rt: Runtime, op: Operation, request: _RequestView, raw: bytes, rid: int, manual: bool) -> _Reply:
     """Stages 4-8 at one instant, recorded as the ``handle`` step of input ``rid``."""
     recorder = rt.recorder
@@ -265,11 +291,9 @@ def handle(rt: Runtime, op: Operation, request: _RequestView, raw: bytes, rid: i
 
 
 def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
-    handler = CONTROL_HANDLERS.get(op.handler)
+    handler = CONTROL_HANDLERS[op.handler]  # check_registry ran: every control operation has one
 
     async def endpoint(request: Request) -> Response:
-        if handler is None:
-            return json_response(501, {"error": f"{op.operation_id} is provided by an extension that is not loaded"})
         try:
             raw = await read_body(request.headers, request.receive, op.raw.get("x-mock-max-body-bytes", MAX_BODY_BYTES))
             params = convert_params(op, request.query_params, request.path_params)
@@ -315,6 +339,16 @@ class MockApp(Starlette):
                 await _Reply(500, _server_error_body(exc))(scope, receive, send)
 
 
+def _demo_key(rt: Runtime) -> str | None:
+    """The key /docs fills in for "Try it out": the vendor's demo key if this world has that account,
+    else the world's first account (a world file may replace the default accounts)."""
+    key = rt.vendor.demo_api_key
+    if rt.account_view(key) is not None:
+        return key
+    accounts = rt.state().get("accounts") or []
+    return accounts[0].get("apiKey") if accounts else None
+
+
 def _server_error_body(exc: Exception) -> dict[str, str]:
     return {"error": f"uphunt-mock internal error: {type(exc).__name__}: {exc}"}
 
@@ -323,7 +357,7 @@ class RegistryError(ValueError):
     """The spec and the vendor's handlers disagree: the mock refuses to start."""
 
 
-def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> None:
+def check_registry(owner: str, operations: list[Operation], handlers: Any) -> None:
     """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
     wanted = {op.handler: op.operation_id for op in operations}
     missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
@@ -334,27 +368,32 @@ def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> N
     if unused:
         problems.append(f"handlers without an operation in the spec: {', '.join(unused)}")
     if problems:
-        raise RegistryError(f"vendor {vendor!r}: " + "; ".join(problems))
+        raise RegistryError(f"{owner}: " + "; ".join(problems))
 
 
 def create_app(runtime: Runtime | None = None) -> MockApp:
     """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
     rt = runtime or Runtime()
     api_spec = load_spec(rt.vendor.spec_name)
-    check_registry(rt.vendor.name, compile_operations(api_spec), rt.vendor.handlers)
+    check_registry(f"vendor {rt.vendor.name!r}", compile_operations(api_spec), rt.vendor.handlers)
     endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
     direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
+    rt.pipeline = Replayer(rt, {op.operation_id: op for op, _ in endpoints})
     routes: list[Route] = [
         Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
-    routes += [
-        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
-        for op in compile_operations(load_spec("control.yaml"))
-    ]
+    control_spec = load_spec("control.yaml")
+    control_ops = compile_operations(control_spec)
+    check_registry("control API", control_ops, CONTROL_HANDLERS)
+    routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
     spec_bytes = json.dumps(api_spec).encode()
-    docs_html = render_docs(api_spec, load_spec("control.yaml"))
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
-    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+    # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
+    served = [
+        ServedSpec(rt.vendor.name, f"{rt.vendor.title} API", "/openapi.json", api_spec),
+        ServedSpec("control", "Control API", "/_mock/openapi.json", control_spec),
+    ]
+    routes += docs_routes(served, demo_key=lambda: _demo_key(rt))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .runtime import Runtime
+from .spec import load_spec
 from .validation import RequestInvalid
 
 ControlResult = tuple[int, Any]
@@ -121,6 +122,11 @@ async def restore_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> Co
     return 200, result
 
 
+def get_control_spec(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    """The control API's own contract (the one these routes are compiled from), for tools and ``/docs``."""
+    return 200, load_spec("control.yaml")
+
+
 CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
@@ -137,4 +143,5 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "clearScenarios": clear_scenarios,
     "takeSnapshot": take_snapshot,
     "restoreSnapshot": restore_snapshot,
+    "getControlSpec": get_control_spec,
 }

@@ -59,11 +59,11 @@ class Runtime:
         journal_capacity: int | None = None,
         vendor: Vendor | str | None = None,
     ) -> None:
+        chosen = None if vendor is None else vendor if isinstance(vendor, Vendor) else get_vendor(vendor)
         if world is None:
-            chosen = vendor if isinstance(vendor, Vendor) else get_vendor(vendor)
-            world = chosen.load_world()
+            world = (chosen or get_vendor()).load_world()
         self.world = world
-        self.vendor: Vendor = getattr(world, "vendor", None) or (vendor if isinstance(vendor, Vendor) else get_vendor(vendor))
+        self.vendor: Vendor = chosen or getattr(world, "vendor", None) or get_vendor()
         self.clock_spec = clock
         self.started_at = time.monotonic()  # for the uptime in GET /_mock/health
         parse_clock(clock)  # fail early on a bad spec
@@ -72,6 +72,7 @@ class Runtime:
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []
         self.reset_hooks: list[Callable[[], None]] = []
+        self.pipeline: Any = None  # the app's request stages, for a snapshot restore (set by create_app)
         self.journal_sinks: list[Callable[[Any], None]] = []  # called with each finished journal entry (--journal-file)
         self.recorder = InputLog()  # the inputs since the world was built: what a snapshot replays
         self.built_at = 0.0

@@ -33,7 +33,6 @@ from .clock import ManualClock, ScaledClock, pinned
 from .journal import Entry, Journal
 from .recording import Entry as Input
 from .recording import header_pairs
-from .spec import compile_operations, load_spec
 from .webhooks import WebhookSettings
 from .yaml_source import SourceError
 
@@ -293,21 +292,11 @@ def restore(rt: Any, doc: dict[str, Any]) -> dict[str, Any]:
     return {"status": "restored", "clock": rt.clock_info(), "inputs": len(inputs), "resentWebhookAttempts": resent}
 
 
-def _drive(coro: Any) -> Any:
-    """Run a coroutine that never really waits (replayed scenario rules skip their delays)."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("a request hook waited during a restore")
-
-
 def _replay(rt: Any, inputs: list[Input]) -> None:
-    from .app import _RequestView, _serve_api, arrive
-
-    operations = {op.operation_id: op for op in compile_operations(load_spec(rt.vendor.spec_name))}
-    waiting: dict[int, tuple[Any, Any, bytes]] = {}  # arrived, handler not run yet
+    pipeline = rt.pipeline  # the app's request stages (create_app sets it; this module imports no HTTP code)
+    if pipeline is None and any(e[0] == "api" for e in inputs):
+        raise RuntimeError("API requests replay through the app: call create_app(runtime) before restoring")
+    waiting: dict[int, Any] = {}  # arrived, handler not run yet
     for e in inputs:
         op, t = e[0], e[1]
         manual = isinstance(rt.clock, ManualClock)
@@ -323,15 +312,12 @@ def _replay(rt: Any, inputs: list[Input]) -> None:
                     "headers": header_pairs(headers),
                     "path_params": path_params,
                 }
-                request = _RequestView(scope)
-                operation = operations[operation_id]
-                _, _, reply = _drive(arrive(rt, operation, scope, request, raw, replaying=True))
-                if reply is None:
-                    waiting[rid] = (operation, request, raw)
+                handler_due = pipeline.arrive(operation_id, scope, raw)
+                if handler_due is not None:
+                    waiting[rid] = handler_due
             elif op == "handle":
-                operation, request, raw = waiting.pop(e[2])
                 with contextlib.suppress(Exception):  # it answered 500 live too: same effects up to there
-                    _serve_api(rt, operation, request, raw)
+                    pipeline.handle(waiting.pop(e[2]))
             elif op == "tick":
                 rt.sim.scheduler.run_due()
             elif op == "advance":
