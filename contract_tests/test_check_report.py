@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.core.check import MAX_LINE, MAX_REPRODUCE, Drift, Report, curl_command, root_causes
+from mock_server.core.check import Drift, Report, curl_command, root_causes
+from mock_server.core.check_report import MAX_LINE, MAX_REPRODUCE
 
 from .broken_server import DROPPED_FIELD
 from .conftest import ROOT, MockProcess, mock_process

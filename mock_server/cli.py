@@ -298,6 +298,7 @@ def _freeze_world() -> None:
 def _parser() -> argparse.ArgumentParser:
     import argparse
 
+    from . import verify
     from .core import check
     from .core.vendor import available
 
@@ -305,12 +306,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="uphunt-mock", description="Local stateful simulator of auto-apply APIs (UpHunt, Jobo)."
     )
     parser.add_argument("--version", action="version", version=f"uphunt-mock {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,check,...}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,check,verify}")
     _serve_parser(sub, ", ".join(available()))
     EXTRA_COMMANDS.setdefault(
         "check",
         ("check a server (the real API, a proxy, the mock) against the spec", check.configure_parser, check.main),
     )
+    EXTRA_COMMANDS.setdefault("verify", (verify.HELP, verify.configure_parser, verify.main))
     for name, (help_text, configure, _run) in EXTRA_COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."))
     return parser

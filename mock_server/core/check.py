@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, TextIO
 
+from .check_report import MAX_DETAIL, MAX_REPRODUCE, cap
+from .check_report import render as render_report
 from .spec import compile_operations, load_spec, spec_path
 from .vendor import Vendor, get_vendor
 
@@ -240,18 +242,6 @@ class Drift:
         }
 
 
-MAX_LINE = 240  # a line of the text report (a generated 404 message once made one 2,154 characters long)
-MAX_DETAIL = 4000  # the detail in the JSON and JUnit reports
-MAX_REPRODUCE = 2000  # longer reproduce commands are only in the JSON report (never cut: they must paste and run)
-
-
-def cap(text: str, limit: int = MAX_LINE) -> str:
-    """``text`` cut to ``limit`` characters, saying how long it was."""
-    if len(text) <= limit:
-        return text
-    return f"{text[: limit - 24]}… ({len(text)} characters)"
-
-
 def api_key_variable(vendor: str | None = None) -> str:
     """The environment variable holding the key: ``UPHUNT_API_KEY`` for uphunt."""
     name = get_vendor(vendor).name
@@ -429,9 +419,7 @@ class Report:
 
     def render(self, fmt: str = "text") -> str:
         """The report as ``text`` (for people), ``json`` or ``junit`` (for CI): :mod:`.check_report`."""
-        from .check_report import render
-
-        return render(self, fmt)
+        return render_report(self, fmt)
 
 
 class CannotConnect(ConnectionError):

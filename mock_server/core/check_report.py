@@ -15,6 +15,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .check import Report
 
+MAX_LINE = 240  # a line of the text report (a generated 404 message once made one 2,154 characters long)
+MAX_DETAIL = 4000  # the detail in the JSON and JUnit reports
+MAX_REPRODUCE = 2000  # longer reproduce commands are only in the JSON report (never cut: they must paste and run)
+
+
+def cap(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 24]}… ({len(text)} characters)"
+
 
 def render(report: Report, fmt: str = "text") -> str:
     if fmt == "text":
@@ -34,8 +45,6 @@ def summary(report: Report) -> str:
 
 
 def text(report: Report) -> str:
-    from .check import cap
-
     lines = [
         "",
         f"uphunt-mock check: {report.target} against {report.spec}",
@@ -79,8 +88,6 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 def junit(report: Report) -> str:
     """JUnit XML: a ``testsuite`` named after the target, a ``testcase`` per operation."""
-    from .check import MAX_DETAIL, cap
-
     suite = ET.Element(
         "testsuite",
         name=f"uphunt-mock check {report.target}",

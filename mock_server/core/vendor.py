@@ -103,6 +103,8 @@ class Vendor:
     # Snapshot/restore replays the inputs on a fresh backend (mock_server.core.snapshot): set True
     # once the backend reads time only from its clock and randomness only from seeded sources.
     snapshots: ClassVar[bool] = False
+    # ``module:function`` of the vendor's client invariants (``uphunt-mock verify``); None: it has none.
+    client_invariants: ClassVar[str | None] = None
 
     # ── the world ───────────────────────────────────────────────────────
 

@@ -39,6 +39,7 @@ class UpHuntVendor(Vendor):
     handlers = HANDLERS
     domain_errors = (DomainError,)
     snapshots = True  # time only from the clock, randomness only from seeded sources (tests/test_snapshot.py)
+    client_invariants = "mock_server.testing.invariants:check_client"  # by name: no import of the test helpers
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> World:
         return World.from_file(path, seed) if path else World.default(seed or 0)
