@@ -223,3 +223,14 @@ def test_the_shapes_are_typed_dicts_matching_the_answers(uphunt_mock: UpHuntMock
     assert set(account) == set(typing.get_type_hints(Account))
     assert typing.get_type_hints(UpHuntMock.account)["return"] is Account
     assert typing.get_type_hints(Delivery)["attempts"].__origin__ is list
+
+
+def test_the_readme_receiver_example(uphunt_mock: UpHuntMock, uphunt_mock_webhooks: WebhookReceiver) -> None:
+    """README "Testing your client": the same steps, with an apply in place of the user's client."""
+    uphunt_mock.load_scenario({"name": "twice", "rules": [{"trigger": "webhook", "webhook": {"duplicates": 1}}]})
+    uphunt_mock_webhooks.fail_next(1, "500")
+    apply(uphunt_mock)
+    uphunt_mock.settle()
+    uphunt_mock.advance(10)
+    assert len(uphunt_mock_webhooks.duplicates) == 1
+    assert [e.answer for e in uphunt_mock_webhooks.requests] == [500, 204, 204]
