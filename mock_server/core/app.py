@@ -60,9 +60,16 @@ class _Reply:
         self.headers = headers
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        content_type = b"application/json"
+        raw = [(b"content-length", str(len(self.body)).encode())]
         if self.headers:
-            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+            for k, v in self.headers.items():
+                name = k.lower().encode("latin-1")
+                if name == b"content-type":  # a vendor's own JSON media type (e.g. application/problem+json)
+                    content_type = v.encode("latin-1")
+                else:
+                    raw.append((name, v.encode("latin-1")))
+        raw.insert(0, (b"content-type", content_type))
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
 
@@ -159,7 +166,7 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         except vendor.domain_errors as exc:
             raise vendor.translate_error(exc) from None
     except ApiError as exc:
-        status, payload, headers = vendor.render_error(exc, op)
+        status, payload, headers = vendor.render_error(rt, exc, op)
         return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
     # 8. headers (the journal entry is finished by the caller)
     if isinstance(result, Reply):
@@ -193,7 +200,7 @@ class _ApiEndpoint:
         try:
             raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
-            raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
+            raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
         # 2-3. journal and scenario rules, at one instant (a real clock's, pinned: replayable exactly)
         pin = None if manual else set_pin(rt.clock.now())
         try:

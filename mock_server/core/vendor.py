@@ -129,8 +129,9 @@ class Vendor:
         """A domain error (one of :attr:`domain_errors`) as the vendor's typed :class:`ApiError`."""
         raise exc
 
-    def render_error(self, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
-        """``(status, body, headers)`` of a refusal, in the dialect of ``op`` (None: before routing)."""
+    def render_error(self, rt: Runtime | None, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
+        """``(status, body, headers)`` of a refusal, in the dialect of ``op`` (None: before routing) and of
+        ``rt``'s world (a world may choose among a vendor's error formats)."""
         return exc.status, {"error": exc.message}, dict(exc.headers)
 
     def fit_contract_case(self, case: Any) -> None:

@@ -250,7 +250,7 @@ class ScenarioEngine:
         body: Any = {}
         headers = dict(error.headers)
         if status >= 400:
-            _, body, headers = self.rt.vendor.render_error(error, op)
+            _, body, headers = self.rt.vendor.render_error(self.rt, error, op)
         if retry is not None:
             headers["Retry-After"] = str(retry)
         if "body" in spec:
