@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mock_server.cli import main
 from mock_server.testing import UpHuntMock, serve
 
-VERIFY = [sys.executable, "-m", "mock_server", "verify"]
 JOB = "~022053140178050136031"
 CURL_APPLY_TWICE = r"""
 for i in 1 2; do
@@ -33,14 +32,20 @@ def mock() -> Iterator[UpHuntMock]:
         yield handle
 
 
-def verify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*VERIFY, *args], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent
-    )
+@pytest.fixture
+def verify(capsys: pytest.CaptureFixture[str]):
+    """``uphunt-mock verify ARGS`` through the CLI's main, in-process (no interpreter start-up per call)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(["verify", *args])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["uphunt-mock", "verify", *args], code, out, err)
+
+    return run
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
-def test_a_shell_client_that_applies_twice_is_caught(mock: UpHuntMock) -> None:
+def test_a_shell_client_that_applies_twice_is_caught(mock: UpHuntMock, verify) -> None:
     subprocess.run(
         ["bash", "-c", CURL_APPLY_TWICE],
         check=True,
@@ -56,7 +61,9 @@ def test_a_shell_client_that_applies_twice_is_caught(mock: UpHuntMock) -> None:
     assert lines[2].strip().startswith("#1 t=") and lines[3].strip().startswith("#2 t=")
 
 
-def test_a_well_behaved_client_passes_and_the_json_and_junit_reports_say_so(mock: UpHuntMock, tmp_path: Path) -> None:
+def test_a_well_behaved_client_passes_and_the_json_and_junit_reports_say_so(
+    mock: UpHuntMock, tmp_path: Path, verify
+) -> None:
     with mock.client() as http:
         queue = http.post("/api/auto-apply-v2/apply", json={"jobId": JOB, "coverLetter": "Hi"}).json()["queueId"]
         for i in range(40):  # poll every 5 s for a minute, then every 15 s (documented), bounded
@@ -78,7 +85,7 @@ def test_a_well_behaved_client_passes_and_the_json_and_junit_reports_say_so(mock
     assert suite.get("failures") == "0" and int(suite.get("tests")) == len(report["checks"])
 
 
-def test_check_selects_invariants(mock: UpHuntMock) -> None:
+def test_check_selects_invariants(mock: UpHuntMock, verify) -> None:
     for _ in range(2):
         httpx.post(
             mock.base_url + "/api/auto-apply-v2/apply", headers=mock.headers, json={"jobId": JOB, "coverLetter": "Hi"}
@@ -91,7 +98,7 @@ def test_check_selects_invariants(mock: UpHuntMock) -> None:
     assert done.returncode == 2 and "unknown checks ['telepathy']" in done.stderr
 
 
-def test_an_unreachable_mock_exits_2() -> None:
+def test_an_unreachable_mock_exits_2(verify) -> None:
     done = verify("--base-url", "http://127.0.0.1:9")
     assert done.returncode == 2
     assert done.stderr.startswith("uphunt-mock verify: cannot read the mock at http://127.0.0.1:9: ConnectError")
