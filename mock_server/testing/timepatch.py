@@ -4,8 +4,8 @@
         uphunt_mock.patch_time(monkeypatch)      # until the end of the test
         client_that_uses_tenacity.apply(...)     # its time.sleep(2) advances the mock 2 s, at once
 
-While patched, in the thread that patched (the test's): ``time.sleep(s)`` and ``asyncio.sleep(s)``
-advance the mock's manual clock by ``s`` instead of waiting, and ``time.time()`` /
+It needs the manual clock (the plugin's default). While patched, in the thread that patched (the
+test's): ``time.sleep(s)`` and ``asyncio.sleep(s)`` advance the mock's manual clock by ``s`` instead of waiting, and ``time.time()`` /
 ``time.monotonic()`` read the mock's simulated time (Unix seconds; the handle's view of it, exact
 when time moves only through this handle, which is what the manual clock means). Other threads
 (the mock's own server, pytest's) keep real time. Code that did ``from time import sleep`` at
