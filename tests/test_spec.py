@@ -64,6 +64,8 @@ CONTROL_OPERATION_IDS = {
     "streamEvents": ("get", "/_mock/events"),
     "getDashboard": ("get", "/_mock/ui"),
     "getDashboardAsset": ("get", "/_mock/ui/assets/{file}"),
+    "takeSnapshot": ("post", "/_mock/snapshot"),
+    "restoreSnapshot": ("post", "/_mock/restore"),
     "getControlSpec": ("get", "/_mock/openapi.json"),
 }
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")

@@ -80,18 +80,25 @@ class Entry:
                 bearer = text[7:]
         return bearer
 
-    @property
-    def response(self) -> dict[str, Any] | None:
+    def response_raw(self) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """``(status, header pairs, body bytes)`` of the response as sent; None when none was (a dropped connection)."""
         raw = self.raw_response
         if raw is None or not getattr(raw, "status_code", 0):
-            return None  # nothing was answered (a dropped connection) or not yet
+            return None
         pairs = getattr(raw, "raw_headers", None)
-        if pairs is not None:
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in pairs}
-        else:  # the API pipeline's own JSON reply: a dict of extra headers
-            headers = {"content-type": "application/json"}
-            headers.update((k.lower(), v) for k, v in (getattr(raw, "headers", None) or {}).items())
-        return {"status": raw.status_code, "headers": headers, "body": _decode_body(getattr(raw, "body", b""))}
+        if pairs is None:  # the API pipeline's own JSON reply: a dict of extra headers
+            pairs = [(b"content-type", b"application/json")]
+            pairs += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (getattr(raw, "headers", None) or {}).items()]
+        return raw.status_code, list(pairs), bytes(getattr(raw, "body", b"") or b"")
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        raw = self.response_raw()
+        if raw is None:
+            return None
+        status, pairs, body = raw
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in pairs}
+        return {"status": status, "headers": headers, "body": _decode_body(body)}
 
     def mentions(self, text: str) -> bool:
         """Whether ``text`` occurs in the request's query or body or in the response body (raw bytes, no decoding)."""
@@ -119,6 +126,15 @@ class Entry:
             "matchedRule": self.matched_rule,
             "response": self.response,
         }
+
+
+@dataclass(slots=True)
+class SentResponse:
+    """A response as a journal entry keeps it when it was not built here (a restored snapshot's)."""
+
+    status_code: int
+    raw_headers: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 def mask_secret(value: str) -> str:

@@ -77,7 +77,7 @@ def get_meters(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
 async def redeliver_webhook(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     delivery_id = params["deliveryId"]
     try:
-        delivery = rt.webhooks.redeliver(delivery_id)
+        delivery = rt.redeliver(delivery_id)
     except KeyError:
         return 404, {"error": f"No delivery with id {delivery_id!r}"}
     except ValueError as exc:
