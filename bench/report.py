@@ -131,6 +131,12 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     lines += _profile(results)
     lines += _fill(results)
     lines += _spreads(http)
+    if "dashboard" in results:
+        from dashboard_open import report_lines  # noqa: E402  (bench/dashboard_open.py)
+
+        lines += [""] + report_lines(results["dashboard"])
+    elif "dashboard_error" in results:
+        lines += ["", "## With the dashboard open", "", f"Not measured: {results['dashboard_error']}"]
     notes = Path(__file__).with_name("NOTES.md")
     if notes.exists():
         lines += ["", notes.read_text().strip()]

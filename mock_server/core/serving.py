@@ -24,6 +24,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -48,9 +49,37 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-class QuietExitServer(uvicorn.Server):
+class StreamClosingServer(uvicorn.Server):
+    """uvicorn, plus: open event streams end as soon as shutdown starts.
+
+    uvicorn waits for every open response (up to ``timeout_graceful_shutdown``) before it
+    runs the lifespan shutdown, and a dashboard's ``GET /_mock/events`` never ends by itself;
+    so the app's ``close_streams()`` (when it has one) is called first, and stopping stays prompt.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close = getattr(self.config.app, "close_streams", None)
+        if close is not None:
+            close()
+        await super().shutdown(sockets)
+
+
+class QuietExitServer(StreamClosingServer):
     """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
-    a mock stopped on purpose should exit 0, so the captured signals are dropped."""
+    a mock stopped on purpose should exit 0, so the captured signals are dropped.
+
+    ``on_started`` runs once the server accepts connections (the CLI's ``--json`` line and
+    ``--url-file``), unless a stop was requested during start-up.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_started: Any = None) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit and self.on_started is not None:
+            self.on_started()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
@@ -69,8 +98,16 @@ class GranianServer:
     Requests still running after ``graceful_timeout`` seconds are cancelled.
     """
 
-    def __init__(self, app: Any, log_level: str = "warning", graceful_timeout: float = GRACEFUL_SHUTDOWN_S) -> None:
+    def __init__(
+        self,
+        app: Any,
+        log_level: str = "warning",
+        graceful_timeout: float = GRACEFUL_SHUTDOWN_S,
+        on_started: Callable[[], None] | None = None,
+    ) -> None:
+        self.inner_app = app
         self.app = _LifespanWatch(app, self._mark_started)
+        self.on_started = on_started
         self.log_level = log_level
         self.graceful_timeout = graceful_timeout
         self.started = False
@@ -80,6 +117,8 @@ class GranianServer:
 
     def _mark_started(self) -> None:
         self.started = True
+        if not self._should_exit and self.on_started is not None:
+            self.on_started()
 
     @property
     def should_exit(self) -> bool:
@@ -94,6 +133,11 @@ class GranianServer:
                 loop.call_soon_threadsafe(self._stop)
 
     def _stop(self) -> None:
+        # Open event streams (the dashboard's GET /_mock/events) never end by themselves: end them
+        # first, so the graceful stop does not wait for them (what StreamClosingServer does for uvicorn).
+        close = getattr(self.inner_app, "close_streams", None)
+        if close is not None:
+            close()
         if self._granian is not None:
             self._granian.stop()
 
@@ -217,15 +261,25 @@ def _quiet_granian_logs() -> None:
         logger.addFilter(_NotExperimental())
 
 
-def make_server(name: str, app: Any, log_level: str = "warning", graceful_timeout: float = GRACEFUL_SHUTDOWN_S) -> Any:
-    """The server called ``name`` (one of :data:`SERVERS`) for ``app``, ready to ``run(sockets=[sock])``."""
+def make_server(
+    name: str,
+    app: Any,
+    log_level: str = "warning",
+    graceful_timeout: float = GRACEFUL_SHUTDOWN_S,
+    on_started: Callable[[], None] | None = None,
+) -> Any:
+    """The server called ``name`` (one of :data:`SERVERS`) for ``app``, ready to ``run(sockets=[sock])``.
+
+    ``on_started`` runs once the server accepts connections (the CLI's ``--json`` line and
+    ``--url-file``), unless a stop was requested during start-up.
+    """
     if name == "granian":
-        return GranianServer(app, log_level=log_level, graceful_timeout=graceful_timeout)
+        return GranianServer(app, log_level=log_level, graceful_timeout=graceful_timeout, on_started=on_started)
     if name == "uvicorn":
         config = uvicorn.Config(
             app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=graceful_timeout, access_log=False
         )
-        return QuietExitServer(config)
+        return QuietExitServer(config, on_started=on_started)
     raise ValueError(f"unknown server {name!r} (use {' or '.join(SERVERS)})")
 
 
