@@ -410,8 +410,10 @@ def main() -> int:
         "bench: HTTP throughput and latency (mock vs bare Starlette, per server, empty and full world) ...", flush=True
     )
     http_benchmarks(results)
+    (HERE / "results.partial.json").write_text(json.dumps(results, indent=2))  # a later failure keeps these
     print("bench: the apply tail, in-process (bench/tail.py: CPU time and collector pauses) ...", flush=True)
     profile_benchmarks(results)
+    (HERE / "results.partial.json").write_text(json.dumps(results, indent=2))
     print("bench: start-up ...", flush=True)
     startup_benchmarks(results)
     print("bench: simulator, 100,000 applications ...", flush=True)
@@ -433,6 +435,7 @@ def main() -> int:
         "total_seconds": round(time.perf_counter() - started, 1),
     }
     (HERE / "results.json").write_text(json.dumps(results, indent=2))
+    (HERE / "results.partial.json").unlink(missing_ok=True)
     from report import write_report  # noqa: E402  (bench/report.py)
 
     write_report(results, HERE / "RESULTS.md")
