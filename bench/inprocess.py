@@ -28,12 +28,26 @@ HEADERS = [(b"x-api-key", b"bench_key"), (b"content-type", b"application/json")]
 
 
 async def call(
-    app: Any, method: str, path: str, query: bytes = b"", body: bytes = b"", headers: list[tuple[bytes, bytes]] = HEADERS
+    app: Any,
+    method: str,
+    path: str,
+    query: bytes = b"",
+    body: bytes = b"",
+    headers: list[tuple[bytes, bytes]] = HEADERS,
 ) -> list[dict[str, Any]]:
     scope = {
-        "type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query,
-        "headers": [*headers, (b"content-length", str(len(body)).encode())], "http_version": "1.1",
-        "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": "", "app": app,
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+        "app": app,
     }
     pending = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []
@@ -51,7 +65,9 @@ async def call(
 async def main(n: int) -> None:
     runtime = Runtime(World.from_file(ROOT / "bench" / "world.yaml"), clock="manual")
     app = create_app(runtime)
-    first = await call(app, "POST", "/api/auto-apply-v2/apply", body=b'{"jobId":"~022053140178050136031","coverLetter":"x"}')
+    first = await call(
+        app, "POST", "/api/auto-apply-v2/apply", body=b'{"jobId":"~022053140178050136031","coverLetter":"x"}'
+    )
     queue_id = json.loads(first[1]["body"])["queueId"]
     started = time.perf_counter()
     for _ in range(n):
