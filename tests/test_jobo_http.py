@@ -211,10 +211,11 @@ def test_500_and_503_from_scenarios_are_the_seed_bodies(client: TestClient) -> N
     }
 
 
-def test_auto_apply_paths_answer_the_seed_503(client: TestClient) -> None:
-    for method, path in (("GET", "/api/auto-apply/applications"), ("POST", "/api/auto-apply/start")):
-        r = client.request(method, path, headers=LIVE)
-        assert r.status_code == 503 and r.json()["error"] == "Service Unavailable"
+def test_auto_apply_creates_answer_the_seed_503_behind_the_launch_gate(client: TestClient) -> None:
+    """Decision J22 (the whole flow is in test_jobo_autoapply_http.py): creates 503, reads work."""
+    r = client.post("/api/auto-apply/start", json={"apply_url": "https://boards.greenhouse.io/a/jobs/1"}, headers=LIVE)
+    assert r.status_code == 503 and r.json()["error"] == "Service Unavailable"
+    assert client.get("/api/auto-apply/applications", headers=LIVE).status_code == 200
 
 
 def test_problem_json_error_format() -> None:

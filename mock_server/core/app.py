@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -56,7 +57,7 @@ class _Reply:
 
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status_code = status
-        self.body = _encode(body).encode()
+        self.body = b"" if status == 204 else _encode(body).encode()  # 204 No Content has no body
         self.headers = headers
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -69,7 +70,8 @@ class _Reply:
                     content_type = v.encode("latin-1")
                 else:
                     raw.append((name, v.encode("latin-1")))
-        raw.insert(0, (b"content-type", content_type))
+        if self.status_code != 204:
+            raw.insert(0, (b"content-type", content_type))
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
 
@@ -146,8 +148,13 @@ async def read_body(headers: Any, receive: Any, limit: int = MAX_BODY_BYTES) -> 
     return b"".join(chunks)
 
 
-def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply:
-    """Stages 4-8 of the pipeline (see the module docstring); refusals rendered by the vendor."""
+def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply | Awaitable[_Reply]:
+    """Stages 4-8 of the pipeline (see the module docstring); refusals rendered by the vendor.
+
+    A handler may return an awaitable (e.g. a long poll that waits for the simulated clock): the
+    answer is then an awaitable the endpoint awaits, so a waiting request never blocks others.
+    Its synchronous part (everything before its first ``await``) still runs atomically.
+    """
     vendor = rt.vendor
     limit_headers: dict[str, str] = {}
     try:
@@ -166,13 +173,36 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         except vendor.domain_errors as exc:
             raise vendor.translate_error(exc) from None
     except ApiError as exc:
-        status, payload, headers = vendor.render_error(rt, exc, op)
-        return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
+        return _refusal(rt, op, exc, limit_headers)
+    if inspect.isawaitable(result):
+        return _settle(rt, op, result, limit_headers)
+    return _answer(result, limit_headers)
+
+
+def _refusal(rt: Runtime, op: Operation, exc: ApiError, limit_headers: dict[str, str]) -> _Reply:
+    status, payload, headers = rt.vendor.render_error(rt, exc, op)
+    return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
+
+
+def _answer(result: Any, limit_headers: dict[str, str]) -> _Reply:
     # 8. headers (the journal entry is finished by the caller)
     if isinstance(result, Reply):
         return _Reply(result.status, result.body, {**limit_headers, **result.headers})
     status, payload = result
     return _Reply(status, payload, limit_headers)
+
+
+async def _settle(rt: Runtime, op: Operation, pending: Awaitable[Any], limit_headers: dict[str, str]) -> _Reply:
+    """Stage 7 of a handler that waits: its result, or its refusal, rendered like a synchronous one."""
+    vendor = rt.vendor
+    try:
+        try:
+            result = await pending
+        except vendor.domain_errors as exc:
+            raise vendor.translate_error(exc) from None
+    except ApiError as exc:
+        return _refusal(rt, op, exc, limit_headers)
+    return _answer(result, limit_headers)
 
 
 class _ApiEndpoint:
@@ -197,7 +227,7 @@ class _ApiEndpoint:
         # 1. body
         response: Any = None
         try:
-            raw = await read_body(request.headers, receive)
+            raw = await read_body(request.headers, receive, op.max_body_bytes or MAX_BODY_BYTES)
         except RequestInvalid as exc:
             raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
         # 2. journal (raw: decoded only when read)
@@ -218,12 +248,18 @@ class _ApiEndpoint:
             for hook in rt.request_hooks:
                 reply = await hook(info)
                 if reply is not None:
+                    if reply.after_handler:  # dropResponse: the request takes effect, its answer is lost
+                        served = _serve_api(rt, op, request, raw)
+                        if not isinstance(served, _Reply):
+                            await served
                     response = _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
                     break
             entry.matched_rule = info.matched_rule
         # 4-8.
         if response is None:
             response = _serve_api(rt, op, request, raw)
+            if not isinstance(response, _Reply):
+                response = await response
         entry.status = response.status_code
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000

@@ -46,6 +46,17 @@ async def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> Contr
     return 200, result
 
 
+def get_settings(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.settings()
+
+
+def patch_settings(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        return 200, rt.update_settings(body or {})
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc)) from None
+
+
 def list_webhook_deliveries(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     hooks = rt.webhooks
     return 200, {"deliveries": hooks.deliveries(), "dropped": hooks.dropped, "capacity": hooks.capacity}
@@ -115,6 +126,8 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "advanceClock": advance_clock,
     "getAccount": get_account,
     "putAccount": put_account,
+    "getSettings": get_settings,
+    "patchSettings": patch_settings,
     "listRequests": list_requests,
     "clearRequests": clear_requests,
     "listWebhookDeliveries": list_webhook_deliveries,

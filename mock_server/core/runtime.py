@@ -123,3 +123,11 @@ class Runtime:
 
     def state(self) -> dict[str, Any]:
         return {"clock": self.clock_info(), **self.vendor.state(self)}
+
+    def settings(self) -> dict[str, Any]:
+        """The vendor's run-time settings (e.g. Jobo's Auto Apply launch gate)."""
+        return self.vendor.settings_view(self)
+
+    def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change run-time settings until the next reset; ValueError names a bad key or value."""
+        return self.vendor.update_settings(self, changes)

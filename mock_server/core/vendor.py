@@ -15,7 +15,7 @@ vendor module.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -139,6 +139,16 @@ class Vendor:
     def state(self, rt: Runtime) -> dict[str, Any]:
         return {}
 
+    def settings_view(self, rt: Runtime) -> dict[str, Any]:
+        """The run-time settings ``GET /_mock/settings`` shows (what :meth:`update_settings` can change)."""
+        return {}
+
+    def update_settings(self, rt: Runtime, changes: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``changes`` into the run-time settings (``PATCH /_mock/settings``); ValueError names a bad key."""
+        if changes:
+            raise ValueError(f"the {self.name} vendor has no run-time settings (got {', '.join(sorted(changes))})")
+        return self.settings_view(rt)
+
     # ── scenarios and webhooks ──────────────────────────────────────────
 
     def scenario_hooks(self) -> Any:
@@ -152,6 +162,22 @@ class Vendor:
     def webhook_headers(self, delivery_id: str, event: Any, body: bytes, attempt: int, now_ms: int) -> dict[str, str]:
         """The vendor's delivery headers (ids, event type, signatures)."""
         return {}
+
+    def webhook_body(self, event: Any, frozen: bytes, attempt: int) -> bytes:
+        """The body of delivery attempt ``attempt`` (default: the body frozen when the event happened)."""
+        return frozen
+
+    def webhook_retry_delays(self, event: Any) -> Sequence[float] | None:
+        """Seconds between this event's attempts (attempt n+1 comes ``delays[n-1]`` after attempt n; as many
+        attempts as delays + 1), or None for the world's exponential backoff."""
+        return None
+
+    def webhook_response(
+        self, backend: Any, event: Any, attempt: int, status: int | None, body: bytes | None, last: bool
+    ) -> bool:
+        """Called after every delivery attempt with the receiver's answer (``status`` None: no answer;
+        ``last``: no attempt follows by the schedule). True stops the retries: the vendor handled it."""
+        return False
 
 
 _registered: dict[str, Vendor] = {}

@@ -8,18 +8,23 @@ operationId in :mod:`.handlers`; wire shapes in :mod:`.render`; errors and their
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
+from mock_server.core.journal import mask_secret
 from mock_server.core.spec import load_spec
+from mock_server.core.webhooks import check_webhook_url
 
 from . import errors
 from .domain import errors as domain_errors
+from .domain.autoapply.events import CallbackEvent, signature_header
+from .domain.autoapply.wire import application_view
 from .handlers import HANDLERS
-from .world import DEMO_API_KEY, SPEC_NAME, JoboBackend, JoboWorldFile
+from .world import DEMO_API_KEY, SPEC_NAME, JoboBackend, JoboWorldFile, auto_apply_view, update_auto_apply
 
 if TYPE_CHECKING:
     from mock_server.core.runtime import Runtime
@@ -119,7 +124,36 @@ class JoboVendor(Vendor):
             if bounds is not None and ("maximum" in exc.message or "minimum" in exc.message):
                 low, high = bounds
                 exc.message = f"Parameter '{name}' must be between {low} and {high}."
-        return errors.render(exc, error_format)
+        if op is not None and op.dialect == "auto-apply" and exc.code == "validation_failed" and exc.field:
+            exc.message = self._field_message(op, exc.field, exc.message)
+        return errors.render(exc, error_format, op.dialect if op is not None else "default")
+
+    def _field_message(self, op: Operation, where: str, message: str) -> str:
+        """A request-validation message of an Auto Apply body as "Field '<path>' <rule>." (the limit, not the value)."""
+        if message.endswith("is required"):
+            return f"Field '{message[: -len(' is required')]}' is required."
+        node = _schema_at(load_spec(SPEC_NAME), _body_schema(op), where)
+        if node is None:
+            return message
+        if "is too long" in message:
+            if "maxLength" in node:
+                return f"Field '{where}' must be at most {node['maxLength']} characters."
+            if "maxItems" in node:
+                return f"Field '{where}' must have at most {node['maxItems']} items."
+        if ("is too short" in message or "should be non-empty" in message) and "minLength" in node:
+            return (
+                f"Field '{where}' must not be empty."
+                if node["minLength"] == 1
+                else f"Field '{where}' must be at least {node['minLength']} characters."
+            )
+        if "does not match" in message:
+            description = node.get("description")
+            if not description:
+                return f"Field '{where}' does not match the documented format."
+            return f"Field '{where}' must be {description[0].lower()}{description[1:].rstrip('.')}."
+        if "is not one of" in message and "enum" in node:
+            return f"Field '{where}' must be one of {', '.join(map(str, node['enum']))}."
+        return message
 
     def fit_contract_case(self, case: Any) -> None:
         """Rules the spec states in prose, applied to *positive* schemathesis cases of Jobo operations:
@@ -173,6 +207,8 @@ class JoboVendor(Vendor):
         """``credits`` (sets the balance), ``plan``, ``feed``, ``autoApply``, ``revoked``, ``managedCompanies``."""
         backend: JoboBackend = rt.sim
         created = api_key not in backend.world.accounts
+        if "callbackUrl" in changes:
+            check_webhook_url(changes["callbackUrl"])  # ValueError: 422 naming the field
         try:
             account = backend.world.update_account(api_key, changes)
         except domain_errors.InvalidParameter as exc:
@@ -185,7 +221,10 @@ class JoboVendor(Vendor):
         w.catalogue(None)
         return {
             "accounts": [w.account_view(a) for a in w.accounts.values()],
-            "applications": [],  # Auto Apply is the next issue
+            "applications": [
+                {**application_view(a), "apiKey": mask_secret(a.api_key)}
+                for a in backend.auto_apply.applications.values()
+            ],
             "catalogue": {
                 "live": {"jobs": len(w.live.jobs), "active": w.live.active_count, "companies": len(w.live.companies)},
                 "sandbox": {
@@ -195,6 +234,98 @@ class JoboVendor(Vendor):
                 },
             },
         }
+
+    def settings_view(self, rt: Runtime) -> dict[str, Any]:
+        backend: JoboBackend = rt.sim
+        return {"autoApply": auto_apply_view(backend.auto_apply.settings)}
+
+    def update_settings(self, rt: Runtime, changes: dict[str, Any]) -> dict[str, Any]:
+        """``{"autoApply": {...}}``: the launch gate, holds, the answer window, prices, quotas, durations (J37)."""
+        unknown = sorted(set(changes) - {"autoApply"})
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)} (Jobo has autoApply)")
+        if "autoApply" in changes:
+            backend: JoboBackend = rt.sim
+            update_auto_apply(backend.auto_apply.settings, changes["autoApply"])
+        return self.settings_view(rt)
+
+    # ── scenarios and callbacks ─────────────────────────────────────────
+
+    def scenario_hooks(self) -> Any:
+        from .autoapply_scenarios import JOBO_SCENARIOS
+
+        return JOBO_SCENARIOS
+
+    def webhook_url(self, backend: Any, api_key: str) -> str | None:
+        account = backend.world.accounts.get(api_key)
+        return account.callback_url if account is not None else None
+
+    def webhook_body(self, event: Any, frozen: bytes, attempt: int) -> bytes:
+        """Jobo rewrites ``attempt`` in the body on each retry (so the signed bytes differ per attempt)."""
+        if not isinstance(event, CallbackEvent) or attempt == 1:
+            return frozen
+        return json.dumps(event.payload_for_attempt(attempt), separators=(",", ":"), ensure_ascii=False).encode()
+
+    def webhook_headers(self, delivery_id: str, event: Any, body: bytes, attempt: int, now_ms: int) -> dict[str, str]:
+        """``x-jobo-webhook-id`` (stable), ``-timestamp``, ``-signature: v1=<hex>`` (two during a rotation), attempt."""
+        if not isinstance(event, CallbackEvent):
+            return {}
+        timestamp = now_ms // 1000
+        return {
+            "x-jobo-webhook-id": event.event_id,
+            "x-jobo-webhook-timestamp": str(timestamp),
+            "x-jobo-webhook-signature": signature_header(event.secrets(), event.event_id, timestamp, body),
+            "x-jobo-delivery-attempt": str(attempt),
+        }
+
+    def webhook_retry_delays(self, event: Any) -> Any:
+        return event.retry_delays if isinstance(event, CallbackEvent) else None
+
+    def webhook_response(
+        self, backend: Any, event: Any, attempt: int, status: int | None, body: bytes | None, last: bool
+    ) -> bool:
+        """A receiver's answer to ``application.fields_requested`` drives the application (J34)."""
+        if not isinstance(event, CallbackEvent) or not isinstance(backend, JoboBackend):
+            return False
+        return backend.auto_apply.callback_result(event, attempt, status, body, last)
+
+
+def _resolve_ref(spec: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _body_schema(op: Operation) -> Any:
+    body = op.raw.get("requestBody", {})
+    return body.get("content", {}).get("application/json", {}).get("schema")
+
+
+def _schema_at(spec: dict[str, Any], schema: Any, where: str) -> dict[str, Any] | None:
+    """The schema node at a body path such as ``links[0].url`` (through $ref, allOf, oneOf and items)."""
+    import re
+
+    node = _resolve_ref(spec, schema)
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", where):
+        if not isinstance(node, dict):
+            return None
+        candidates = [node] + [_resolve_ref(spec, n) for n in node.get("allOf", []) + node.get("oneOf", [])]
+        found = None
+        for candidate in candidates:
+            if part.startswith("["):
+                if "items" in candidate:
+                    found = _resolve_ref(spec, candidate["items"])
+            elif part in candidate.get("properties", {}):
+                found = _resolve_ref(spec, candidate["properties"][part])
+            if found is not None:
+                break
+        node = found
+    if isinstance(node, dict) and "oneOf" in node:  # nullable: the non-null branch
+        node = next((_resolve_ref(spec, n) for n in node["oneOf"] if n.get("type") != "null"), node)
+    return node if isinstance(node, dict) else None
 
 
 VENDOR = JoboVendor()

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import geo, vocab
-from .accounts import DEMO_FREE_KEY, DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, PLANS, Account, feed_access, is_jobo_key
+from .accounts import (
+    DEMO_FREE_KEY,
+    DEMO_LIVE_KEY,
+    DEMO_SANDBOX_KEY,
+    PLANS,
+    Account,
+    check_callback_secret,
+    feed_access,
+    is_jobo_key,
+)
 from .catalogue import Catalogue, Company, Job, LifeRates
 from .credits import Wallet, to_milli
 from .cursor import CursorSigner
@@ -41,8 +50,8 @@ DEFAULT_RATE_LIMITS: dict[str, dict[str, dict[str, int] | None]] = {
 DEFAULT_PRICES = {"search": 1000, "company_jobs": 1000, "feed": 500, "geocode": 1000}
 # The keys of a world without an accounts list (the vendor's default world file lists the same).
 DEFAULT_ACCOUNTS: list[dict[str, Any]] = [
-    {"apiKey": DEMO_LIVE_KEY, "plan": "paid", "feed": "payg", "credits": 100_000},
-    {"apiKey": DEMO_SANDBOX_KEY, "plan": "paid", "feed": "subscription", "credits": 0},
+    {"apiKey": DEMO_LIVE_KEY, "plan": "paid", "feed": "payg", "credits": 100_000, "autoApply": True},
+    {"apiKey": DEMO_SANDBOX_KEY, "plan": "paid", "feed": "subscription", "credits": 0, "autoApply": True},
     {"apiKey": DEMO_FREE_KEY, "plan": "free", "feed": "none", "credits": 1_000},
 ]
 
@@ -154,6 +163,19 @@ class JoboWorld:
             account.managed_companies = [str(c).lower() for c in fields["managedCompanies"]]
         if "callbackUrl" in fields:
             account.callback_url = fields["callbackUrl"]
+        for name, attr in (
+            ("callbackSecret", "callback_secret"),
+            ("previousCallbackSecret", "previous_callback_secret"),
+        ):
+            if name in fields:
+                value = fields[name]
+                if value is None and name == "previousCallbackSecret":
+                    account.previous_callback_secret = None
+                    continue
+                try:
+                    setattr(account, attr, check_callback_secret(value, name))
+                except ValueError as exc:
+                    raise InvalidParameter(str(exc), name) from None
         return account
 
     def authenticate(self, api_key: str | None) -> Account:
@@ -193,6 +215,8 @@ class JoboWorld:
             ),
             "managedCompanies": list(account.managed_companies),
             "callbackUrl": account.callback_url,
+            "callbackSecret": account.callback_secret,
+            "previousCallbackSecret": account.previous_callback_secret,
         }
 
     # ── helpers ─────────────────────────────────────────────────────────────
