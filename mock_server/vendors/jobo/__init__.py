@@ -9,6 +9,7 @@ operationId in :mod:`.handlers`; wire shapes in :mod:`.render`; errors and their
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -162,6 +163,9 @@ class JoboVendor(Vendor):
         label = case.operation.label
         if label not in _JOBO_LABELS:
             return
+        if label.startswith(("POST /api/auto-apply", "GET /api/auto-apply", "PATCH /api/auto-apply", "PUT /api/auto-apply")):
+            _fit_auto_apply(case, label)
+            return
         from .domain.search import parse_time
 
         def fix_dates(values: Any) -> None:
@@ -288,6 +292,40 @@ class JoboVendor(Vendor):
         if not isinstance(event, CallbackEvent) or not isinstance(backend, JoboBackend):
             return False
         return backend.auto_apply.callback_result(event, attempt, status, body, last)
+
+
+_CONTACT = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
+_LIVE_TARGET = "https://boards.greenhouse.io/acme/jobs/{n}"
+
+
+def _fit_auto_apply(case: Any, label: str) -> None:
+    """Auto Apply rules stated in prose, applied to positive contract cases (decisions J25-J35): a create
+    names exactly one supported target; a profile create has a contact; an answer snapshot is complete
+    for the application's current step (read from the in-process mock when there is one); list
+    cursors are the mock's own; an unknown status filter is not a valid value."""
+    body = case.body if isinstance(case.body, dict) else None
+    if label == "POST /api/auto-apply/applications" and body is not None:
+        body.pop("job_id", None)
+        body["apply_url"] = _LIVE_TARGET.format(n=zlib.crc32(json.dumps(body, sort_keys=True, default=str).encode()))
+    elif label in ("POST /api/auto-apply/start", "POST /api/auto-apply/run") and body is not None:
+        body["apply_url"] = _LIVE_TARGET.format(n=1)
+    elif label == "POST /api/auto-apply/profiles" and body is not None and "contact" not in body:
+        body["contact"] = dict(_CONTACT)
+    elif label == "GET /api/auto-apply/applications" and isinstance(case.query, dict):
+        case.query.pop("cursor", None)
+        if case.query.get("status") not in (None, "queued", "running", "awaiting_answers", "submitted", "failed", "canceled"):
+            case.query["status"] = "queued"
+    elif label == "POST /api/auto-apply/applications/{applicationId}/answers" and body is not None:
+        runtime = getattr(getattr(getattr(case.operation, "app", None), "state", None), "runtime", None)
+        app_id = (case.path_parameters or {}).get("applicationId")
+        service = getattr(getattr(runtime, "sim", None), "auto_apply", None)
+        app = service.applications.get(app_id) if service is not None and app_id else None
+        step = app.current_step if app is not None else None
+        if step is not None:
+            from .domain.autoapply.fields import snapshot_for
+
+            body["answers"] = snapshot_for(list(step.fields))
+            body["correction_round"] = step.correction_round
 
 
 def _resolve_ref(spec: dict[str, Any], node: Any) -> Any:

@@ -46,10 +46,11 @@ ENUMS = {
     "self_identification.veteran_status": ("veteran", "not_veteran", "decline_to_state"),
     "self_identification.disability_status": ("yes", "no", "decline_to_state"),
 }  # fmt: skip
-_URL = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?(-(0[1-9]|[12]\d|3[01]))?$")
-_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+# The spec's patterns, written so Python's re and the ECMA/Rust engines of JSON Schema agree (no \s, no \d).
+_URL = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^ \t\n\r\f\v/?#]+[^ \t\n\r\f\v]*$")
+_EMAIL = re.compile(r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$")
+_PARTIAL_DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?(-(0[1-9]|[12][0-9]|3[01]))?$")
+_DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -71,7 +72,7 @@ def _text(value: Any, name: str, limit: int, *, required: bool = False, nullable
         return None
     if not isinstance(value, str):
         raise _bad(name, "must be a string.")
-    if required and not value.strip():
+    if required and not value:
         raise _bad(name, "must not be empty.")
     if len(value) > limit:
         raise _bad(name, f"must be at most {limit} characters.")
@@ -247,6 +248,8 @@ def _preferences(value: Any) -> dict[str, Any]:
         ]
     if "notice_period_weeks" in data:
         weeks = data["notice_period_weeks"]
+        if isinstance(weeks, float) and weeks.is_integer():  # JSON Schema's integer includes 5.0
+            weeks = int(weeks)
         if isinstance(weeks, bool) or not isinstance(weeks, int) or not 0 <= weeks <= 52:
             raise _bad("preferences.notice_period_weeks", "must be an integer between 0 and 52.")
         out["notice_period_weeks"] = weeks
@@ -494,9 +497,11 @@ class ProfileStore:
         extension = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
         content_type = (upload.content_type or "").split(";")[0].strip().lower()
         if extension not in IMPORT_TYPES and content_type not in IMPORT_TYPES.values():
-            raise errors.invalid(
-                "unsupported_file_type", "Field 'file' must be a PDF, DOCX, TXT, RTF or MD file.", "file"
-            )
+            if extension or content_type not in ("", "application/octet-stream"):
+                raise errors.invalid(
+                    "unsupported_file_type", "Field 'file' must be a PDF, DOCX, TXT, RTF or MD file.", "file"
+                )
+            extension = sniff(upload.data)  # neither name nor type says: read the first bytes
         if len(upload.data) > MAX_IMPORT_BYTES:
             raise errors.invalid("file_too_large", "Field 'file' must be at most 10 MB (10485760 bytes).", "file")
         now = self.clock.now()
@@ -528,6 +533,17 @@ class ProfileStore:
         name = sections.get("contact", {}).get("first_name")
         profile.name = f"{name}'s profile"[:100] if name else "Imported profile"
         profile.status = "ready"
+
+
+def sniff(data: bytes) -> str:
+    """The type of a resume that came without an extension or a content type: PDF, DOCX (a zip), RTF, else text."""
+    if data.startswith(b"%PDF-"):
+        return ".pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return ".docx"
+    if data.startswith(b"{\\rtf"):
+        return ".rtf"
+    return ".txt"
 
 
 def read_resume(kind: str, data: bytes) -> tuple[str | None, str]:
