@@ -64,7 +64,7 @@ class AutoApplySettings:
 
     enabled: bool = False
     hold_seconds: float = 90.0
-    hold_real_seconds: float = 30.0
+    hold_real_seconds: float = 5.0
     answers_expire_seconds: float = 300.0
     one_time_code_expire_seconds: float = 60.0
     import_seconds: float = 20.0
