@@ -20,6 +20,7 @@ effects of every firing rule are applied; the first rule that answers
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,18 +63,12 @@ class ScenarioEngine:
         A scenario with the name of a loaded one replaces it; otherwise its rules
         come after the ones already loaded.
         """
-        scenario = compile_document(
-            doc,
-            source,
-            rt=self.rt,
-            language=self.language,
-            vocabulary=self.vocabulary,
-            operations=self._operations,
-            default_seed=self.rt.world.seed,
-        )
-        if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
-            index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
-            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        recorded = doc if isinstance(doc, str) else copy.deepcopy(doc)
+        with self.rt.recorder.input("load", self.rt.clock.now(), recorded, source):
+            return self._load(doc, source)
+
+    def _load(self, doc: str | dict[str, Any], source: str) -> dict[str, Any]:
+        scenario = self.check(doc, source)
         scenario.restart()
         for i, existing in enumerate(self.scenarios):
             if existing.name == scenario.name:
@@ -89,6 +84,22 @@ class ScenarioEngine:
         self._sync_request_hook()
         return scenario.view()
 
+    def check(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
+        """Validate and compile a scenario without loading it (SourceError when invalid)."""
+        scenario = compile_document(
+            doc,
+            source,
+            rt=self.rt,
+            language=self.language,
+            vocabulary=self.vocabulary,
+            operations=self._operations,
+            default_seed=self.rt.world.seed,
+        )
+        if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
+            index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
+            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        return scenario
+
     def load_file(self, path: str | Path) -> dict[str, Any]:
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -99,6 +110,7 @@ class ScenarioEngine:
 
     def clear(self) -> None:
         """Unload every scenario. Effects already applied (account changes, closed jobs) stay until reset."""
+        self.rt.recorder.add("clear", self.rt.clock.now())
         for scenario in self.scenarios:
             self._unregister_webhooks(scenario)
         self.scenarios = []
@@ -183,8 +195,9 @@ class ScenarioEngine:
         if not self.scenarios:
             return []
         fired = self._evaluate(trigger, subject)
-        for rule in fired:
-            self._side_effects(rule, subject)
+        with self.rt.recorder.nested():
+            for rule in fired:
+                self._side_effects(rule, subject)
         return fired
 
     # ── request rules ───────────────────────────────────────────────────
@@ -215,10 +228,11 @@ class ScenarioEngine:
             return None
         answer = next((r for r in fired if r.responds), None)
         info.matched_rule = (answer or fired[0]).id
+        with self.rt.recorder.nested():  # effects of the request, which is the recorded input
+            for rule in fired:
+                self._side_effects(rule, subject)
         for rule in fired:
-            self._side_effects(rule, subject)
-        for rule in fired:
-            if "delay" in rule.actions:
+            if "delay" in rule.actions and not info.replaying:  # a restore replays the outcome, not the wait
                 await actions.wait(rule.actions["delay"], self.rt.clock)
         if answer is None:
             return None
