@@ -183,3 +183,25 @@ def test_a_naive_client_that_creates_again_is_caught(mock: Mock) -> None:
     assert len(mock.applications()) == 2
     checks = {v.check for v in check_client(mock.recorder.exchanges)}
     assert checks == {"never_create_twice", "same_key_after_error"}
+
+
+@pytest.mark.parametrize("mock", ["auto-apply-dropped-create"], indirect=True)
+def test_verify_reads_the_same_invariants_from_the_journal(mock: Mock, capsys: pytest.CaptureFixture[str]) -> None:
+    """`uphunt-mock verify` against a Jobo mock: the reference client passes, a naive one is caught."""
+    import json
+
+    from mock_server.cli import main
+
+    job = next(j.id for j in mock.rt.sim.world.live.jobs if j.source == "greenhouse" and j.active)
+    mock.client(DEMO_LIVE_KEY).apply({"job_id": job}, thoughtful(mock))
+    assert main(["verify", "--base-url", mock.server.base_url, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["vendor"] == "jobo" and report["violations"] == [] and "never_create_twice" in report["checks"]
+    other = next(j.id for j in mock.rt.sim.world.live.jobs if j.source == "lever_co" and j.active)
+    http = httpx.Client(base_url=mock.server.base_url, timeout=30)
+    for _ in range(2):  # a second target, created twice with two keys
+        http.post("/api/auto-apply/applications", json={"job_id": other},
+                  headers={"X-Api-Key": DEMO_LIVE_KEY, "Idempotency-Key": str(uuid.uuid4())})  # fmt: skip
+    assert main(["verify", "--base-url", mock.server.base_url, "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {v["check"] for v in report["violations"]} == {"never_create_twice"}

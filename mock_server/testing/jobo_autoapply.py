@@ -184,3 +184,41 @@ def assert_client_behaved(exchanges: list[Exchange]) -> None:
     problems = check_client(exchanges)
     if problems:
         raise AssertionError("the client broke the Auto Apply contract:\n  " + "\n  ".join(map(str, problems)))
+
+
+# ── over a running mock's journal (``uphunt-mock verify``) ──────────────────
+
+CHECKS = {
+    "idempotency_key": "every create carries an Idempotency-Key",
+    "same_key_after_error": "a create retried after no answer, a 5xx or a 429 reuses its key",
+    "never_create_twice": "one Idempotency-Key per create body",
+    "retry_after": "Retry-After of a 429/503 is waited before the next request to the path",
+    "answer_in_time": "answers go before answers_expire_at, for the current round",
+    "stop_at_terminal": "nothing is sent about an application once it is terminal",
+}
+
+
+def exchanges_from_journal(requests: Any) -> list[Exchange]:
+    """Journal entries (:class:`~mock_server.testing.journal.Request`, which keeps each response) as exchanges."""
+    out = []
+    for r in requests:
+        if not r.path.startswith("/api/auto-apply/"):
+            continue
+        response = r.response or {}
+        out.append(
+            Exchange(
+                time=r.time, method=r.method, path=r.path,
+                request_headers={k.lower(): v for k, v in (r.headers or {}).items()},
+                request_body=r.body, status=r.status or 0,
+                response_headers={k.lower(): v for k, v in (response.get("headers") or {}).items()},
+                response_body=response.get("body"),
+            )
+        )  # fmt: skip
+    return out
+
+
+def check_journal(log: Any, applications: Any = None, schedule: Any = None, checks: Any = None) -> list[Violation]:
+    """Jobo's ``Vendor.client_invariants``: :func:`check_client` over a running mock's journal
+    (``uphunt-mock verify --base-url URL`` against ``serve --vendor jobo``)."""
+    violations = check_client(exchanges_from_journal(log))
+    return [v for v in violations if not checks or v.check in checks]

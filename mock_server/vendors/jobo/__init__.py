@@ -56,6 +56,7 @@ class JoboVendor(Vendor):
     demo_api_key = DEMO_API_KEY
     handlers = HANDLERS
     domain_errors = (domain_errors.JoboDomainError,)
+    client_invariants = "mock_server.testing.jobo_autoapply:check_journal"  # by name: no import of the test helpers
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> JoboWorldFile:
         return JoboWorldFile.from_file(path, seed) if path else JoboWorldFile.default(seed or 0)
