@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 
 from mock_server.core.app import create_app
 from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
@@ -24,6 +25,7 @@ from mock_server.testing.jobo_callbacks import (
     CallbackFault,
     CallbackReceiver,
     SignatureError,
+    callback_faults,
     callback_scenario,
     expected_signature,
     verify,
@@ -234,3 +236,45 @@ def test_duplicates_reach_the_receiver_once_applied(mock: Mock) -> None:
         steps = [e["step"] for e in receiver.events("application.fields_requested")]
         # applied once, not three times: the next step opened, in its first round
         assert [(st["sequence"], st["correction_round"]) for st in steps] == [(1, 0), (2, 0)]
+
+
+# ── any duplicated, delayed or reordered deliveries ──────────────────────────
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[tuple[Mock, CallbackReceiver]]:
+    m = Mock()
+    receiver = CallbackReceiver(m.secret, answer=proceed).start()
+    yield m, receiver
+    receiver.stop()
+    m.close()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(faults=callback_faults(max_faults=2, max_duplicates=2, max_delay=5.0))
+def test_a_deduping_receiver_survives_any_delivery_faults(shared: tuple[Mock, CallbackReceiver], faults) -> None:
+    """Whatever the copies, delays and order: every event id is answered once, no round is applied twice,
+    and the application ends with one terminal event."""
+    mock, receiver = shared
+    assert mock.http.post("/_mock/reset").status_code == 200
+    mock.http.delete("/_mock/scenarios")
+    receiver.deliveries.clear()
+    receiver._answers.clear()
+    if faults:
+        assert mock.http.post("/_mock/scenarios", content=json.dumps(callback_scenario(faults))).status_code == 201
+    mock.callback_to(receiver.url)
+    app = mock.create()
+    for _ in range(40):
+        mock.advance(15)
+        if mock.get(app["id"])["status"] in ("submitted", "failed", "canceled"):
+            break
+    final = mock.get(app["id"])
+    assert final["status"] in ("submitted", "failed")
+    mock.advance(120)  # delayed or held terminal deliveries arrive
+    requested = [
+        (e["step"]["sequence"], e["step"]["correction_round"]) for e in receiver.events("application.fields_requested")
+    ]
+    assert len(requested) == len(set(requested))  # one event per step and round, however often delivered
+    terminal = receiver.events(f"application.{final['status']}")
+    assert len(terminal) == 1 and terminal[0]["application"]["id"] == app["id"]
+    assert all(d.error is None for d in receiver.deliveries)  # every copy and retry is signed over its own bytes
