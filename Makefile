@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # Benchmarks (not tests): installs wrk from Debian if missing, writes bench/RESULTS.md.
@@ -35,6 +36,7 @@ chromium:
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

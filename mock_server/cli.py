@@ -17,18 +17,21 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.clock import parse_clock
 from .core.vendor import available, get_vendor
 from .core.yaml_source import SourceError
 
+if TYPE_CHECKING:
+    from .core.runtime import Runtime
+
 # Subcommands added by other modules (e.g. `check`): name -> (configure parser, run).
 EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 
-def _serve_parser(sub: argparse._SubParsersAction) -> None:
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="serve a simulated API (UpHunt by default)")
     p.add_argument("--vendor", default="uphunt", help=f"which API to simulate: {', '.join(available())} (default uphunt)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
@@ -40,7 +43,7 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
 
 
-def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to keep --help fast
+def build_runtime(args: argparse.Namespace) -> Runtime:  # Runtime is imported lazily to keep --help fast
     from .core import scenarios
     from .core.runtime import Runtime
 

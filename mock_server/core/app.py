@@ -87,7 +87,7 @@ class _DroppedConnection:
         # Returning without the rest of the body: the server closes the connection.
 
 
-class _Query(dict):
+class _Query(dict[str, list[str]]):
     """Query parameters parsed once from the raw query string: ``get`` (last value) and ``getlist``."""
 
     def __init__(self, query_string: bytes) -> None:
@@ -96,7 +96,7 @@ class _Query(dict):
             for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
                 self.setdefault(key, []).append(value)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         values = super().get(key)
         return values[-1] if values else default
 
@@ -235,9 +235,7 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
             body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
             result = handler(rt, params, body)
-            if asyncio.iscoroutine(result):
-                result = await result
-            status, payload = result
+            status, payload = result if isinstance(result, tuple) else await result
         except RequestInvalid as exc:
             return json_response(exc.status, {"error": exc.message})
         return json_response(status, payload)

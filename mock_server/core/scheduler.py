@@ -67,15 +67,15 @@ class Scheduler:
         it runs, so timestamps written by the event are its own due time.
         """
         limit = self.clock.now() if until is None else until
-        manual = isinstance(self.clock, ManualClock)
+        manual = self.clock if isinstance(self.clock, ManualClock) else None
         ran = 0
         while True:
             due = self.next_due()
             if due is None or due > limit:
                 break
             event = heapq.heappop(self._heap)
-            if manual and event.due > self.clock.now():
-                self.clock.set(event.due)
+            if manual is not None and event.due > manual.now():
+                manual.set(event.due)
             event.callback()
             ran += 1
         return ran

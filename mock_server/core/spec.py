@@ -24,7 +24,7 @@ _METHODS = ("get", "post", "put", "delete", "patch")
 
 def spec_path(name: str) -> Path:
     """Where ``openapi/<name>`` lives: inside the installed package, else the source checkout."""
-    packaged = resources.files("mock_server").joinpath("openapi", name)
+    packaged = resources.files("mock_server").joinpath("openapi").joinpath(name)
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "openapi" / name

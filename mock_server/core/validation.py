@@ -165,9 +165,9 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         return f"{target}: unknown field(s): {', '.join(json.dumps(k) for k in unknown)}"
     if err.validator == "type":
         return f"{target} must be of type {err.validator_value}, got {json_type(err.instance)}"
-    if err.validator == "enum":
-        allowed = ", ".join(json.dumps(v) for v in err.validator_value)
-        return f"{target}: {json.dumps(err.instance)} is not one of {allowed}"
+    if err.validator == "enum" and isinstance(err.validator_value, list):
+        choices = ", ".join(json.dumps(v) for v in err.validator_value)
+        return f"{target}: {json.dumps(err.instance)} is not one of {choices}"
     return f"{target}: {err.message}"
 
 

@@ -12,7 +12,7 @@ import copy
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import jsonschema
 
@@ -69,6 +69,9 @@ def merge(base: dict[str, Any], overlay: dict[str, Any], merged_lists: dict[str,
     return merged
 
 
+_W = TypeVar("_W", bound="World")  # a vendor's World subclass: default() and from_file() return it
+
+
 class World:
     """A validated world description plus the seed that generates its filler; subclass per vendor."""
 
@@ -86,7 +89,7 @@ class World:
         return copy.deepcopy(_default(cls.default_resource, cls.schema_resource))
 
     @classmethod
-    def default(cls, seed: int = 0) -> World:
+    def default(cls: type[_W], seed: int = 0) -> _W:
         return cls(cls.default_data(), seed)
 
     @classmethod
@@ -99,7 +102,7 @@ class World:
         return merge(base, overlay, cls.merged_lists)
 
     @classmethod
-    def from_file(cls, path: str | Path, seed: int | None = None) -> World:
+    def from_file(cls: type[_W], path: str | Path, seed: int | None = None) -> _W:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")

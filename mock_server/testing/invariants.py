@@ -72,7 +72,7 @@ class _Context:
             at = [a for a in self.apps if a["queueId"] not in claimed and a["createdAt"] == round(r.time * 1000)
                   and a["apiKey"] == r.api_key]
             exact = [a for a in at if r.job_id in (a["jobId"], a["processedJobId"])]
-            chosen = (exact or at or [None])[0]
+            chosen = next(iter(exact or at), None)
             if chosen is not None:
                 claimed.add(chosen["queueId"])
                 self.created_by[r.id] = chosen

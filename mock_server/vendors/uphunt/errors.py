@@ -81,7 +81,8 @@ _BY_KIND: dict[str, type[UpHuntError]] = {
     "conflict": Conflict,
     "insufficient_credits": InsufficientCredits,
 }
-_BY_STATUS: dict[int, type[UpHuntError]] = {cls.status: cls for cls in (*_BY_KIND.values(), Unauthorized, RateLimited)}
+_WITH_STATUS: tuple[type[UpHuntError], ...] = (*_BY_KIND.values(), Unauthorized, RateLimited)
+_BY_STATUS: dict[int, type[UpHuntError]] = {cls.status: cls for cls in _WITH_STATUS}
 
 # The data dialect's `error` codes, by status (codes of statuses without a class of their own too).
 DATA_CODES = {
