@@ -37,7 +37,13 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free port)")
     p.add_argument("--config", metavar="WORLD.yaml", help="world file merged over the default world")
-    p.add_argument("--scenario", metavar="FILE", action="append", default=[], help="scenario file (repeatable)")
+    p.add_argument(
+        "--scenario",
+        metavar="FILE|NAME",
+        action="append",
+        default=[],
+        help="scenario file, or the name of a ready-made one (`uphunt-mock scenarios` lists them); repeatable",
+    )
     p.add_argument("--clock", default="real", help="real | manual | scale=F (F real seconds per simulated second)")
     p.add_argument("--seed", type=int, default=None, help="seed for generated data and random outcomes")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
@@ -46,13 +52,14 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def build_runtime(args: argparse.Namespace) -> Runtime:  # Runtime is imported lazily to keep --help fast
     from .core import scenarios
     from .core.runtime import Runtime
+    from .core.scenarios import library
 
     parse_clock(args.clock)
     vendor = get_vendor(getattr(args, "vendor", None))
     world = vendor.load_world(args.config, args.seed)
     runtime = Runtime(world, clock=args.clock)
-    for path in args.scenario:
-        scenarios.load_file(runtime, path)
+    for ref in args.scenario:  # a file, or a name in the vendor's scenario library
+        scenarios.load_file(runtime, library.resolve(ref, vendor.name))
     return runtime
 
 
@@ -147,6 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .core import check  # `uphunt-mock check` (schemathesis is imported only when it runs)
 
     EXTRA_COMMANDS.setdefault("check", (check.configure_parser, check.main))
+    from .core.scenarios import library  # `uphunt-mock scenarios`: the ready-made library
+
+    EXTRA_COMMANDS.setdefault("scenarios", (library.configure_parser, library.main))
     for name, (configure, _run) in EXTRA_COMMANDS.items():
         configure(sub.add_parser(name))
     args = parser.parse_args(argv)
