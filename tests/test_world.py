@@ -1,4 +1,4 @@
-"""The default world and world files (issue 2): docs ids, SEED-003's company, determinism, merge, errors."""
+"""The default world and world files (issue 2): docs ids, the Get Client Jobs page's company, determinism, merge, errors."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ DOCS_JOB_IDS = {
     "~01abc123def456": "~01abc123def456",  # status page example
     "~01abc": "~022055000000000000003",  # SDK docstring example (an alias)
     "~022053140178050136031": "~022053140178050136031",  # SDK README
-    "~022052895097657407455": "~022052895097657407455",  # SEED-003 open job
-    "~022040846723050472167": "~022040846723050472167",  # SEED-003 work history (closed)
+    "~022052895097657407455": "~022052895097657407455",  # Get Client Jobs: open job
+    "~022040846723050472167": "~022040846723050472167",  # Get Client Jobs: work history (closed)
 }
 
-# SEED-003's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim.
+# The Get Client Jobs page's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim.
 SEED_003_BUYER = {
     "company": {"name": "Acme Inc.", "companyId": "1991212616395436888", "isEDCReplicated": None, "contractDate": "2025-11-19T00:00:00.000Z"},
     "location": {"city": "St..hlingen", "country": "DEU", "countryTimezone": "Europe/Berlin (UTC+02:00)"},

@@ -37,11 +37,11 @@ class Violation:
 
 @dataclass(frozen=True)
 class Recipe:
-    """The documented client behaviour the invariants hold a client to (SEED-000, SEED-001/002)."""
+    """The documented client behaviour the invariants hold a client to (the docs' Error Reference, Check Status and How Auto-Apply Works pages)."""
 
-    max_attempts: int = 4  # per job: apply requests in a row that fail retryably (SEED-000)
-    backoff_base: float = 0.5  # attempt k waits at least 2^k * base seconds (SEED-000)
-    poll_fast: float = 5.0  # poll interval during the first minute (SEED-001)
+    max_attempts: int = 4  # per job: apply requests in a row that fail retryably (Error Reference)
+    backoff_base: float = 0.5  # attempt k waits at least 2^k * base seconds (Error Reference)
+    poll_fast: float = 5.0  # poll interval during the first minute (Check Status)
     poll_slow: float = 15.0  # ... and after it
     fast_phase: float = 60.0
     give_up_after: float = 300.0  # stop polling 5 minutes after the apply
