@@ -223,11 +223,9 @@ class _ApiEndpoint:
 
 
 def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
-    handler = CONTROL_HANDLERS.get(op.handler)
+    handler = CONTROL_HANDLERS[op.handler]  # check_registry ran: every control operation has one
 
     async def endpoint(request: Request) -> Response:
-        if handler is None:
-            return json_response(501, {"error": f"{op.operation_id} is provided by an extension that is not loaded"})
         try:
             raw = await read_body(request.headers, request.receive)
             params = convert_params(op, request.query_params, request.path_params)
@@ -279,7 +277,7 @@ class RegistryError(ValueError):
     """The spec and the vendor's handlers disagree: the mock refuses to start."""
 
 
-def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> None:
+def check_registry(owner: str, operations: list[Operation], handlers: Any) -> None:
     """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
     wanted = {op.handler: op.operation_id for op in operations}
     missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
@@ -290,23 +288,22 @@ def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> N
     if unused:
         problems.append(f"handlers without an operation in the spec: {', '.join(unused)}")
     if problems:
-        raise RegistryError(f"vendor {vendor!r}: " + "; ".join(problems))
+        raise RegistryError(f"{owner}: " + "; ".join(problems))
 
 
 def create_app(runtime: Runtime | None = None) -> MockApp:
     """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
     rt = runtime or Runtime()
     api_spec = load_spec(rt.vendor.spec_name)
-    check_registry(rt.vendor.name, compile_operations(api_spec), rt.vendor.handlers)
+    check_registry(f"vendor {rt.vendor.name!r}", compile_operations(api_spec), rt.vendor.handlers)
     endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
     direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
     routes: list[Route] = [
         Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
-    routes += [
-        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
-        for op in compile_operations(load_spec("control.yaml"))
-    ]
+    control_ops = compile_operations(load_spec("control.yaml"))
+    check_registry("control API", control_ops, CONTROL_HANDLERS)
+    routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
     spec_bytes = json.dumps(api_spec).encode()
     docs_html = render_docs(api_spec, load_spec("control.yaml"))
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))

@@ -54,11 +54,11 @@ class Runtime:
         journal_capacity: int | None = None,
         vendor: Vendor | str | None = None,
     ) -> None:
+        chosen = None if vendor is None else vendor if isinstance(vendor, Vendor) else get_vendor(vendor)
         if world is None:
-            chosen = vendor if isinstance(vendor, Vendor) else get_vendor(vendor)
-            world = chosen.load_world()
+            world = (chosen or get_vendor()).load_world()
         self.world = world
-        self.vendor: Vendor = getattr(world, "vendor", None) or (vendor if isinstance(vendor, Vendor) else get_vendor(vendor))
+        self.vendor: Vendor = chosen or getattr(world, "vendor", None) or get_vendor()
         self.clock_spec = clock
         parse_clock(clock)  # fail early on a bad spec
         capacity = journal_capacity if journal_capacity is not None else self.world.settings_section("journal").get("capacity", 1000)

@@ -13,6 +13,7 @@ from mock_server.core.webhooks import check_webhook_url
 
 from . import render
 from .domain.accounts import Account
+from .domain.agency import agency_id_for
 from .domain.ledger import CreditLedger
 from .world import freelancer_from_dict
 
@@ -44,8 +45,8 @@ def put_account(rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dic
     account = sim.accounts.get(api_key)
     created = account is None
     if account is None:
-        template = next(iter(sim.accounts.values()), None)
-        agency_id = changes.get("agencyId") or (template.agency_id if template else "agency_default")
+        # A new key gets an agency of its own (its Connects and pacing are not another account's).
+        agency_id = changes.get("agencyId") or agency_id_for(api_key)
         account = Account(api_key=api_key, agency_id=agency_id, ledger=CreditLedger.with_grant(0))
         sim.accounts[api_key] = account
     if "agencyId" in changes:
