@@ -1,6 +1,6 @@
 """ScenarioEngine: loaded scenarios wired into a Runtime.
 
-Rules hook in at the points DESIGN.md names, and nowhere else:
+Rules hook in at the points docs/architecture.md names, and nowhere else:
 
 * ``request`` rules: a Runtime request hook, before authentication
   (respond / delay / drop, plus account and closeJob side effects);
