@@ -88,7 +88,7 @@ class NotesVendor(Vendor):
             raise BadKey("missing or unknown x-api-key")
         return key
 
-    def render_error(self, exc: ApiError, op: Any) -> tuple[int, Any, dict[str, str]]:
+    def render_error(self, rt: Any, exc: ApiError, op: Any) -> tuple[int, Any, dict[str, str]]:
         return exc.status, {"code": exc.code, "detail": exc.message}, dict(exc.headers)
 
 

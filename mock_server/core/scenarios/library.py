@@ -111,8 +111,10 @@ def _description(path: Path) -> str:
 # ── `uphunt-mock scenarios` ─────────────────────────────────────────────
 
 
+HELP = "list the ready-made scenarios that `serve --scenario NAME` loads by name"
+
+
 def configure_parser(p: argparse.ArgumentParser) -> None:
-    p.description = "List the ready-made scenarios that `serve --scenario NAME` loads by name."
     p.add_argument("--vendor", default=None, help="only this vendor's library (default: every vendor's)")
     p.add_argument("--paths", action="store_true", help="also print each file's path")
 
