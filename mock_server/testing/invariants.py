@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .journal import APPLY, STATUS, TOLERANCE, Request
 from .schedule import (
@@ -304,7 +304,8 @@ def assert_client_behaved(
 ) -> None:
     """Raise ``AssertionError`` listing every broken invariant (see :func:`check_client`)."""
     log = mock.requests
-    violations = check_client(log, mock.applications(), schedule, checks, recipe)
+    applications = cast("list[dict[str, Any]]", mock.applications())  # TypedDicts, read as plain records
+    violations = check_client(log, applications, schedule, checks, recipe)
     if violations:
         lines = "\n  ".join(str(v) for v in violations)
         shown = [str(r) for r in log if r.operation_id in (APPLY, STATUS)]

@@ -156,7 +156,7 @@ class JoboVendor(Vendor):
             ints = (
                 isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int)
             )
-            if ints and salary["min"] > salary["max"]:
+            if ints and isinstance(salary, dict) and salary["min"] > salary["max"]:
                 salary["min"], salary["max"] = salary["max"], salary["min"]
         query = case.query if isinstance(case.query, dict) else None
         if label == "GET /api/locations/geocode" and query is not None and not str(query.get("location", "")).strip():

@@ -25,7 +25,7 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _location(city: tuple) -> dict[str, Any]:
+def _location(city: tuple[Any, ...]) -> dict[str, Any]:
     return {
         "location": f"{city[0]}, {city[1]}, {city[3]}",
         "city": city[0],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import RateLimited
 
@@ -93,9 +94,9 @@ class RateLimiter:
     def peek(self, key: str, group: str, limits: dict[str, int], now: float) -> WindowStatus:
         return self._counters.get((key, group), Counter()).status(now, limits, group)
 
-    def windows(self, key: str, limits_by_group: dict[str, dict[str, int] | None], now: float) -> dict[str, dict]:
+    def windows(self, key: str, limits_by_group: dict[str, dict[str, int] | None], now: float) -> dict[str, dict[str, Any]]:
         """Every window of a key (for the control API): ``{group: {window: {limit, used, remaining}}}``."""
-        out: dict[str, dict] = {}
+        out: dict[str, dict[str, Any]] = {}
         for group, limits in limits_by_group.items():
             if not limits:
                 continue
