@@ -174,7 +174,7 @@ def test_auth_enriched_fields_are_null_for_a_public_only_company(world: tuple[Ru
     assert acme["buyer"]["phoneVerificationStatus"] == {"status": "VERIFIED"}
 
 
-def test_seed_003_example_company(world: tuple[Runtime, TestClient]) -> None:
+def test_the_client_jobs_page_example_company(world: tuple[Runtime, TestClient]) -> None:
     rt, client = world
     body = client.get(f"/api/clients/{ACME}/jobs", headers=DEMO).json()
     assert body["buyer"]["company"] == {

@@ -27,7 +27,7 @@ DOCS_JOB_IDS = {
 # The Get Client Jobs page's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim but for the
 # city: a retrieved copy's "St..hlingen" is "Stühlingen" with its two UTF-8 bytes lost to dots (the spec's
 # example has it right).
-SEED_003_BUYER = {
+CLIENT_JOBS_BUYER = {
     "company": {"name": "Acme Inc.", "companyId": "1991212616395436888", "isEDCReplicated": None, "contractDate": "2025-11-19T00:00:00.000Z"},
     "location": {"city": "Stühlingen", "country": "DEU", "countryTimezone": "Europe/Berlin (UTC+02:00)"},
     "stats": {"totalAssignments": 20, "score": 4.75, "totalCharges": {"amount": 1721.68}, "feedbackCount": 8, "totalJobsWithHires": 16},
@@ -37,14 +37,14 @@ SEED_003_BUYER = {
     "topClient": False,
     "phoneVerificationStatus": {"status": "VERIFIED"},
 }
-SEED_003_OPEN_JOB = {
+CLIENT_JOBS_OPEN_JOB = {
     "id": "2052895097657407455",
     "ciphertext": "~022052895097657407455",
     "title": "LONG-TERM! Only Experienced Video Editor",
     "type": "FIXED",
     "isPtcPrivate": False,
 }
-SEED_003_HISTORY_ROW = {
+CLIENT_JOBS_HISTORY_ROW = {
     "isPtcJob": False,
     "status": "ACTIVE",
     "startDate": "2026-03-31T12:23:23.855Z",
@@ -96,14 +96,14 @@ def test_default_world_accounts_and_agency(client):
     assert sum(len(f["profiles"]) for f in freelancers) == 7
 
 
-def test_company_1991212616395436888_matches_seed_003(client):
+def test_company_1991212616395436888_matches_the_client_jobs_page(client):
     r = client.get("/api/v1/clients/1991212616395436888/jobs", headers=DEMO)
     assert r.status_code == 200
     body = r.json()
     assert body["companyId"] == "1991212616395436888"
-    assert body["buyer"] == SEED_003_BUYER
-    assert SEED_003_OPEN_JOB in body["openJobs"]
-    assert body["workHistory"][0] == SEED_003_HISTORY_ROW
+    assert body["buyer"] == CLIENT_JOBS_BUYER
+    assert CLIENT_JOBS_OPEN_JOB in body["openJobs"]
+    assert body["workHistory"][0] == CLIENT_JOBS_HISTORY_ROW
     assert "~022040846723050472167" in body["archivedCiphers"]
     assert "2040846723050472167" in body["archivedJobIds"]
 
