@@ -148,6 +148,10 @@ class Vendor:
     def state(self, rt: Runtime) -> dict[str, Any]:
         return {}
 
+    def dashboard_source(self) -> Any:
+        """What the live dashboard draws of this vendor (:class:`mock_server.core.dashboard.source.DashboardSource`), or None."""
+        return None
+
     # ── scenarios and webhooks ──────────────────────────────────────────
 
     def scenario_hooks(self) -> Any:
