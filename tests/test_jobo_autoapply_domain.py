@@ -83,14 +83,14 @@ def test_gate_closed_by_default_refuses_creates_and_charges_nothing() -> None:
     error = pytest.raises(AutoApplyError, sim.service.create, sim.live, "k", {"job_id": sim.world.live.jobs[0].id})
     assert (error.value.kind, error.value.code) == ("unavailable", "auto_apply_coming_soon")
     assert sim.live.wallet.balance == balance and not sim.service.applications
-    assert sim.service.list(sim.live)["data"] == []  # reads still work
+    assert sim.service.list_applications(sim.live)["data"] == []  # reads still work
 
 
 def test_keys_without_permission_are_refused_everywhere() -> None:
     sim = Sim()
     free = sim.world.accounts[DEMO_FREE_KEY]
     assert not free.auto_apply
-    for call in (lambda: sim.service.list(free), lambda: sim.service.create(free, "k", {}),
+    for call in (lambda: sim.service.list_applications(free), lambda: sim.service.create(free, "k", {}),
                  lambda: sim.service.list_profiles(free), lambda: sim.service.get(free, "x")):  # fmt: skip
         assert code_of(call) == "auto_apply_not_enabled"
 
@@ -440,17 +440,17 @@ def test_in_flight_and_capacity_quotas() -> None:
 def test_list_is_newest_first_with_a_cursor_bound_to_its_filter() -> None:
     sim = Sim(quotas=Quotas(sandbox_per_hour=100, in_flight=100))
     apps = [sim.create("multi-step") for _ in range(5)]
-    page = sim.service.list(sim.sandbox, limit=2)
+    page = sim.service.list_applications(sim.sandbox, limit=2)
     assert [a["id"] for a in page["data"]] == [apps[4].id, apps[3].id] and page["has_more"]
-    rest = sim.service.list(sim.sandbox, limit=10, cursor=page["next_cursor"])
+    rest = sim.service.list_applications(sim.sandbox, limit=10, cursor=page["next_cursor"])
     assert [a["id"] for a in rest["data"]] == [a.id for a in reversed(apps[:3])] and not rest["has_more"]
     assert rest["next_cursor"] is None
     assert (
-        code_of(lambda: sim.service.list(sim.sandbox, cursor=page["next_cursor"], status="queued")) == "invalid_cursor"
+        code_of(lambda: sim.service.list_applications(sim.sandbox, cursor=page["next_cursor"], status="queued")) == "invalid_cursor"
     )
-    assert code_of(lambda: sim.service.list(sim.sandbox, cursor="garbage")) == "invalid_cursor"
-    assert code_of(lambda: sim.service.list(sim.sandbox, status="done")) == "invalid_status"
-    assert len(sim.service.list(sim.sandbox, status="queued")["data"]) == 5
+    assert code_of(lambda: sim.service.list_applications(sim.sandbox, cursor="garbage")) == "invalid_cursor"
+    assert code_of(lambda: sim.service.list_applications(sim.sandbox, status="done")) == "invalid_status"
+    assert len(sim.service.list_applications(sim.sandbox, status="queued")["data"]) == 5
 
 
 # ── callbacks ─────────────────────────────────────────────────────────────────

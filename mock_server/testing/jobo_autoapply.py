@@ -27,8 +27,6 @@ from typing import Any
 
 import httpx
 
-from .invariants import Violation
-
 CREATE = ("POST", "/api/auto-apply/applications")
 TERMINAL = frozenset({"submitted", "failed", "canceled"})
 TOLERANCE = 0.001
@@ -58,6 +56,19 @@ class Exchange:
 
     def __str__(self) -> str:
         return f"t={self.time:.3f} {self.method} {self.path} -> {self.status or self.error}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken invariant: which check, what happened, and the exchanges that show it."""
+
+    check: str
+    message: str
+    requests: tuple[Exchange, ...] = ()
+
+    def __str__(self) -> str:
+        shown = "".join(f"\n      {r}" for r in self.requests)
+        return f"[{self.check}] {self.message}{shown}"
 
 
 def _json(raw: bytes) -> Any:
@@ -113,7 +124,7 @@ def check_client(exchanges: list[Exchange]) -> list[Violation]:
     for e in creates:
         key = e.request_headers.get("idempotency-key")
         if not key:
-            out.append(Violation("idempotency_key", "a create without an Idempotency-Key", (e,)))  # type: ignore[arg-type]
+            out.append(Violation("idempotency_key", "a create without an Idempotency-Key", (e,)))
             continue
         keys_by_body.setdefault(_canonical(e.request_body), set()).add(key)
     for body, keys in keys_by_body.items():
@@ -127,7 +138,7 @@ def check_client(exchanges: list[Exchange]) -> list[Violation]:
             if later is not None and later.request_headers.get("idempotency-key") != e.request_headers.get(
                 "idempotency-key"
             ):
-                out.append(Violation("same_key_after_error", "a retried create used a new Idempotency-Key", (e, later)))  # type: ignore[arg-type]
+                out.append(Violation("same_key_after_error", "a retried create used a new Idempotency-Key", (e, later)))
     for i, e in enumerate(exchanges):
         retry = e.response_headers.get("retry-after") if e.status in (429, 503) else None
         if retry and retry.isdigit():
@@ -139,7 +150,7 @@ def check_client(exchanges: list[Exchange]) -> list[Violation]:
                         f"retried after {later.time - e.time:.1f} s, Retry-After was {retry} s",
                         (e, later),
                     )
-                )  # type: ignore[arg-type]
+                )
     last_step: dict[str, dict[str, Any]] = {}
     terminal_at: dict[str, Exchange] = {}
     for e in exchanges:
@@ -148,7 +159,7 @@ def check_client(exchanges: list[Exchange]) -> list[Violation]:
             continue
         if app in terminal_at:
             out.append(Violation("stop_at_terminal", f"a request about {app} after it was {terminal_at[app].response_body['status']}",
-                                 (terminal_at[app], e)))  # type: ignore[arg-type]  # fmt: skip
+                                 (terminal_at[app], e)))  # fmt: skip
             continue
         if e.method == "POST" and e.path.endswith("/answers"):
             step = last_step.get(app)
@@ -160,7 +171,7 @@ def check_client(exchanges: list[Exchange]) -> list[Violation]:
                             f"answers for {app} after answers_expire_at {step['answers_expire_at']}",
                             (e,),
                         )
-                    )  # type: ignore[arg-type]
+                    )
                 sent = e.request_body.get("correction_round") if isinstance(e.request_body, dict) else None
                 if sent is not None and sent != step["correction_round"]:
                     out.append(
@@ -169,7 +180,7 @@ def check_client(exchanges: list[Exchange]) -> list[Violation]:
                             f"answers for round {sent}, the step was at {step['correction_round']}",
                             (e,),
                         )
-                    )  # type: ignore[arg-type]
+                    )
         body = e.response_body
         if isinstance(body, dict) and 200 <= e.status < 300 and isinstance(body.get("status"), str):
             if body.get("current_step"):

@@ -94,7 +94,7 @@ def cancel_application(ctx: Ctx) -> Reply:
 
 def list_applications(ctx: Ctx) -> Reply:
     p = ctx.params
-    body = _backend(ctx).auto_apply.list(ctx.account, p.get("limit", 20), p.get("cursor"), p.get("status"))
+    body = _backend(ctx).auto_apply.list_applications(ctx.account, p.get("limit", 20), p.get("cursor"), p.get("status"))
     return Reply(200, body, _credit_headers(ctx))
 
 

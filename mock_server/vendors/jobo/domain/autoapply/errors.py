@@ -42,7 +42,7 @@ def invalid(code: str, message: str, field: str | None = None, **extra: Any) -> 
 
 
 def not_found(kind: str, ident: str) -> AutoApplyError:
-    """Seed 004's wording: ``Profile '<id>' not found.``"""
+    """The Status Codes page's wording: ``Profile '<id>' not found.``"""
     return AutoApplyError("not_found", "not_found", f"{kind} '{ident}' not found.")
 
 

@@ -299,13 +299,13 @@ def answer_for(f: Field, facts: Mapping[str, str] | None = None) -> Any:
             text = text + "x" * (low - len(text))
         return text
     if t == "number":
-        low, high = c.get("min"), c.get("max")
-        value = 5
-        if isinstance(low, (int, float)) and value < low:
-            value = low
-        if isinstance(high, (int, float)) and value > high:
-            value = high
-        return value
+        least, most = c.get("min"), c.get("max")
+        number: int | float = 5
+        if isinstance(least, (int, float)) and number < least:
+            number = least
+        if isinstance(most, (int, float)) and number > most:
+            number = most
+        return number
     if t in ("checkbox", "toggle"):
         return True
     if t in ("select", "radio"):
@@ -316,8 +316,8 @@ def answer_for(f: Field, facts: Mapping[str, str] | None = None) -> Any:
     if t == "date":
         return "2026-03-02"
     if t == "typeahead":
-        value, label = f.options[0] if f.options else ("london", "London")
-        return {"query": label[:3], "selection": {"value": value, "label": label}}
+        chosen, label = f.options[0] if f.options else ("london", "London")
+        return {"query": label[:3], "selection": {"value": chosen, "label": label}}
     return {
         "url": "https://files.example.com/ada-lovelace.pdf",
         "filename": "ada-lovelace.pdf",

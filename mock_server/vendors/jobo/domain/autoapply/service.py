@@ -226,6 +226,7 @@ class AutoApplyService:
                 )
             return self._sandbox_target(apply_url)
         if has_url:
+            apply_url = str(apply_url)
             if sandbox_slug(apply_url) is not None:
                 raise errors.invalid("invalid_sandbox_target", "Sandbox apply URLs need a jbe_test_ key.", "apply_url")
             if not is_http_url(apply_url):
@@ -486,7 +487,7 @@ class AutoApplyService:
                 "answers",
                 errors=problems,
             )
-        self._accept(app, list(answers))
+        self._accept(app, list(answers or []))
         return app
 
     def cancel(self, account: Account, application_id: str) -> Application:
@@ -506,7 +507,7 @@ class AutoApplyService:
 
     # ── list ────────────────────────────────────────────────────────────
 
-    def list(
+    def list_applications(
         self, account: Account, limit: int = 20, cursor: str | None = None, status: str | None = None
     ) -> dict[str, Any]:
         self.require(account)
@@ -583,7 +584,7 @@ class AutoApplyService:
         if problems:
             self._correct(app, problems)
         else:
-            self._accept(app, list(command["answers"]))
+            self._accept(app, list(command.get("answers") or []))
         return True
 
     # ── the older generation (J21) ──────────────────────────────────────
