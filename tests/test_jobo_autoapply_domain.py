@@ -446,7 +446,8 @@ def test_list_is_newest_first_with_a_cursor_bound_to_its_filter() -> None:
     assert [a["id"] for a in rest["data"]] == [a.id for a in reversed(apps[:3])] and not rest["has_more"]
     assert rest["next_cursor"] is None
     assert (
-        code_of(lambda: sim.service.list_applications(sim.sandbox, cursor=page["next_cursor"], status="queued")) == "invalid_cursor"
+        code_of(lambda: sim.service.list_applications(sim.sandbox, cursor=page["next_cursor"], status="queued"))
+        == "invalid_cursor"
     )
     assert code_of(lambda: sim.service.list_applications(sim.sandbox, cursor="garbage")) == "invalid_cursor"
     assert code_of(lambda: sim.service.list_applications(sim.sandbox, status="done")) == "invalid_status"

@@ -164,7 +164,9 @@ class JoboVendor(Vendor):
         label = case.operation.label
         if label not in _JOBO_LABELS:
             return
-        if label.startswith(("POST /api/auto-apply", "GET /api/auto-apply", "PATCH /api/auto-apply", "PUT /api/auto-apply")):
+        if label.startswith(
+            ("POST /api/auto-apply", "GET /api/auto-apply", "PATCH /api/auto-apply", "PUT /api/auto-apply")
+        ):
             _fit_auto_apply(case, label)
             return
         from .domain.search import parse_time
@@ -319,7 +321,15 @@ def _fit_auto_apply(case: Any, label: str) -> None:
         body["contact"] = dict(_CONTACT)
     elif label == "GET /api/auto-apply/applications" and isinstance(case.query, dict):
         case.query.pop("cursor", None)
-        if case.query.get("status") not in (None, "queued", "running", "awaiting_answers", "submitted", "failed", "canceled"):
+        if case.query.get("status") not in (
+            None,
+            "queued",
+            "running",
+            "awaiting_answers",
+            "submitted",
+            "failed",
+            "canceled",
+        ):
             case.query["status"] = "queued"
     elif label == "POST /api/auto-apply/applications/{applicationId}/answers" and body is not None:
         runtime = getattr(getattr(getattr(case.operation, "app", None), "state", None), "runtime", None)
