@@ -97,6 +97,8 @@ class AutoApplyService:
         self.settings = settings or AutoApplySettings()
         self.rng = random.Random(f"jobo-auto-apply:{seed}")
         self.applications: dict[str, Application] = {}
+        self.open: dict[str, set[Application]] = {}  # per key: its non-terminal applications (quota checks)
+        self.active: dict[str, int] = {}  # per key: how many are queued or running (the capacity quota)
         self.idempotency = IdempotencyStore()
         self.windows = CreateWindows()
         self.profiles = ProfileStore(clock, scheduler, self._new_id, lambda: self.settings.import_seconds)
@@ -136,6 +138,14 @@ class AutoApplyService:
         if app.pending is not None:
             app.pending.cancel()
             app.pending = None
+
+    def _set_status(self, app: Application, status: str) -> None:
+        """Every status change goes through here, so the capacity count stays exact."""
+        busy = ("queued", "running")
+        delta = (status in busy) - (app.status in busy)
+        if delta:
+            self.active[app.api_key] = self.active.get(app.api_key, 0) + delta
+        app.status = status
 
     def _touch(self, app: Application) -> None:
         app.updated_at = self._now()
@@ -204,6 +214,8 @@ class AutoApplyService:
         )
         app.charged = account.wallet.debit(price)
         self.applications[app.id] = app
+        self.open.setdefault(app.api_key, set()).add(app)
+        self.active[app.api_key] = self.active.get(app.api_key, 0) + 1  # queued
         self.windows.record(account.api_key, now)
         if app.form.failure is not None and app.form.failure.stage == "queue":
             self._schedule(app, self._duration(app, "queued"), self._fail_in_queue, "pick-up")
@@ -273,9 +285,8 @@ class AutoApplyService:
         return self.settings.forms[self.settings.default_form]
 
     def _check_quotas(self, account: Account) -> None:
-        mine = [a for a in self.applications.values() if a.api_key == account.api_key]
-        in_flight = sum(1 for a in mine if not a.terminal)
-        active = sum(1 for a in mine if a.status in ("queued", "running"))
+        in_flight = len(self.open.get(account.api_key, ()))
+        active = self.active.get(account.api_key, 0)
         self.windows.check(account.api_key, account.sandbox, self.settings.quotas, self._now(), in_flight, active)
 
     # ── the life of an application (scheduler events) ───────────────────
@@ -285,7 +296,7 @@ class AutoApplyService:
         self._fail(app, app.form.failure.code, app.form.failure.message)
 
     def _pick_up(self, app: Application) -> None:
-        app.status = "running"
+        self._set_status(app, "running")
         self._log(app, "pick_up", 0, "running")
         self._touch(app)
         self._schedule(app, self._duration(app, "discovery"), self._discover, "discovery")
@@ -327,7 +338,7 @@ class AutoApplyService:
     def _await_answers(self, app: Application) -> None:
         step = app.step
         assert step is not None
-        app.status = "awaiting_answers"
+        self._set_status(app, "awaiting_answers")
         self._log(app, "fields_found", len(step.fields), "awaiting_answers")
         self._touch(app)
         if app.autopilot is not None:  # the older generation's one-shot run answers from the profile
@@ -350,7 +361,7 @@ class AutoApplyService:
         self._unschedule(app)
         step.answers = answers
         app.fields_filled += len(answers)
-        app.status = "running"
+        self._set_status(app, "running")
         self._log(app, "answers_accepted", len(answers), "running")
         self._touch(app)
         self._schedule(app, self._duration(app, "review"), self._review, "ATS review")
@@ -417,8 +428,9 @@ class AutoApplyService:
             return
         self._unschedule(app)
         now = self._now()
-        app.status = status
+        self._set_status(app, status)
         app.completed_at = now
+        self.open.get(app.api_key, set()).discard(app)
         if status == "failed" and app.failure is not None and app.failure.code in REFUNDED:
             refund = True
         if refund and app.charged and not app.refunded:
@@ -679,6 +691,12 @@ class AutoApplyService:
                 problems.append(f"{app.id}: {app.status} without a scheduled event")
             if app.refunded not in (0, app.charged):
                 problems.append(f"{app.id}: refunded {app.refunded} of {app.charged}")
+            if (app in self.open.get(app.api_key, set())) == app.terminal:
+                problems.append(f"{app.id}: the open set disagrees with its status {app.status}")
+        for key, count in self.active.items():
+            actual = sum(1 for a in self.open.get(key, ()) if a.status in ("queued", "running"))
+            if count != actual:
+                problems.append(f"{key[:12]}…: {count} counted queued or running, {actual} are")
         return problems
 
 
