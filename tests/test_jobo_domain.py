@@ -88,6 +88,14 @@ def test_life_on_the_clock_depends_only_on_time() -> None:
     assert sum(1 for j in one.jobs if j.version) > 0
 
 
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_discovered_jobs_never_reuse_an_id(seed: int) -> None:
+    """Regression: with seed 0 (the default world's) the discovered stream replayed the first jobs' ids."""
+    cat = Catalogue(seed, jobs=300, companies=30, start=START, rates=LifeRates(discovered=600, updated=0, expired=0))
+    cat.advance(START + 3600)
+    assert len(cat.jobs) == 900 and len({j.id for j in cat.jobs}) == 900
+
+
 def test_new_jobs_have_no_summary_until_updated() -> None:
     cat = Catalogue(3, jobs=10, companies=3, start=START, rates=LifeRates(discovered=60, updated=0, expired=0))
     cat.advance(START + 60)

@@ -139,6 +139,21 @@ class Vendor:
     def state(self, rt: Runtime) -> dict[str, Any]:
         return {}
 
+    # The job catalogue (``/_mock/jobs/{jobId}``): optional. A vendor without an editable catalogue
+    # keeps these, and the control API answers 501 naming the vendor.
+
+    def job_state(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        """A job's control view (``CatalogueJob`` in control.yaml), or None when there is no such job."""
+        raise NotSupported(f"The {self.title} vendor has no job control")
+
+    def put_job(self, rt: Runtime, job_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Add (discovered now) or update (updated now) a job: ``(view, created)``; ValueError for a bad value."""
+        raise NotSupported(f"The {self.title} vendor has no job control")
+
+    def expire_job(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        """Expire a job now (idempotent): its view, or None when there is no such job."""
+        raise NotSupported(f"The {self.title} vendor has no job control")
+
     # ── scenarios and webhooks ──────────────────────────────────────────
 
     def scenario_hooks(self) -> Any:
@@ -152,6 +167,10 @@ class Vendor:
     def webhook_headers(self, delivery_id: str, event: Any, body: bytes, attempt: int, now_ms: int) -> dict[str, str]:
         """The vendor's delivery headers (ids, event type, signatures)."""
         return {}
+
+
+class NotSupported(Exception):
+    """The vendor has no such control (the control API answers 501 with the message)."""
 
 
 _registered: dict[str, Vendor] = {}

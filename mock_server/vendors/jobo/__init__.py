@@ -19,6 +19,7 @@ from mock_server.core.spec import load_spec
 from . import errors
 from .domain import errors as domain_errors
 from .handlers import HANDLERS
+from .render import job_control_view
 from .world import DEMO_API_KEY, SPEC_NAME, JoboBackend, JoboWorldFile
 
 if TYPE_CHECKING:
@@ -178,6 +179,25 @@ class JoboVendor(Vendor):
         except domain_errors.InvalidParameter as exc:
             raise ValueError(exc.message) from None
         return backend.world.account_view(account), created
+
+    def job_state(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        backend: JoboBackend = rt.sim
+        found = backend.world.find(job_id)
+        return None if found is None else job_control_view(*found)
+
+    def put_job(self, rt: Runtime, job_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Add a job (discovered now) or update one (updated now): the fields of a world file's ``jobs`` entry."""
+        backend: JoboBackend = rt.sim
+        try:
+            job, sandbox, created = backend.world.put_job(job_id, fields)
+        except domain_errors.InvalidParameter as exc:
+            raise ValueError(exc.message) from None
+        return job_control_view(job, sandbox), created
+
+    def expire_job(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        backend: JoboBackend = rt.sim
+        found = backend.world.expire_now(job_id)
+        return None if found is None else job_control_view(*found)
 
     def state(self, rt: Runtime) -> dict[str, Any]:
         backend: JoboBackend = rt.sim

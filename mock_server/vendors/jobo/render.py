@@ -105,6 +105,23 @@ def job_record(job: Job) -> dict[str, Any]:
     return record
 
 
+def _ms(ts: float | None) -> int | None:
+    return None if ts is None else round(ts * 1000)
+
+
+def job_control_view(job: Job, sandbox: bool) -> dict[str, Any]:
+    """A job as ``/_mock/jobs/{jobId}`` shows it (``CatalogueJob`` in control.yaml): lifecycle plus record."""
+    return {
+        "id": job.id,
+        "catalogue": "sandbox" if sandbox else "live",
+        "state": "active" if job.expired_at is None else "expired",
+        "discoveredAt": _ms(job.created_at),
+        "updatedAt": _ms(job.updated_at),
+        "expiredAt": _ms(job.expired_at),
+        "job": job_record(job),
+    }
+
+
 def job_view(job: Job, include_fields: tuple[str, ...] | None = None) -> dict[str, Any]:
     """``include_fields``: None = the whole job; () = core fields only; else those heavy fields kept."""
     record = job_record(job)

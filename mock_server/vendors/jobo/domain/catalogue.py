@@ -146,8 +146,11 @@ class Catalogue:
         self.expired_log: list[tuple[float, int]] = []  # (expired_at, seq), ascending
         self._next_event = {"discovered": 0, "updated": 0, "expired": 0}
         # One random stream per event kind, consumed in event order: the state at time t depends
-        # only on the seed and t, never on when clients looked.
-        self._streams = {kind: random.Random(seed * 7919 + n) for n, kind in enumerate(self._next_event)}
+        # only on the seed and t, never on when clients looked. Seeded by text, so no stream can be
+        # the generation's own (``Random(seed)``): with integer seeds derived from the seed, seed 0
+        # (the default world's) made the discovered stream replay the first jobs' ids.
+        kind_of = "sandbox" if sandbox else "live"
+        self._streams = {kind: random.Random(f"jobo:{seed}:{kind_of}:{kind}") for kind in self._next_event}
         self.now = start
         rng = random.Random(seed)
         for index in range(companies):
@@ -420,6 +423,8 @@ class Catalogue:
                 job.compensation = (s.get("min"), s.get("max"), currency, period)
                 factor = vocab.YEARLY_FACTOR[period] * vocab.USD_PER_UNIT.get(currency, 1.0)
                 job.salary_usd = ((s.get("min") or 0) * factor, (s.get("max") or s.get("min") or 0) * factor)
+        if "date_posted" in fields:  # Unix seconds or None (the world parses the ISO text)
+            job.date_posted = fields["date_posted"]
         for key in ("description", "summary", "apply_url", "listing_url"):
             if key in fields:
                 job.overrides[key] = fields[key]

@@ -91,6 +91,13 @@ def _page_params(page: Any, page_size: Any) -> tuple[int, int]:
     return page, page_size
 
 
+def _job_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A world file's (or the control API's) job fields with ``date_posted`` parsed to Unix seconds."""
+    if isinstance(fields.get("date_posted"), str):
+        return {**fields, "date_posted": parse_time(fields["date_posted"], "date_posted")}
+    return fields
+
+
 class JoboWorld:
     def __init__(
         self, clock: Clock, settings: JoboSettings | None = None, accounts: list[dict[str, Any]] | None = None
@@ -327,10 +334,10 @@ class JoboWorld:
         return cat
 
     def add_job(self, fields: dict[str, Any], *, sandbox: bool = False) -> Job:
-        return self._control_catalogue(sandbox).add_job(fields, self.clock.now())
+        return self._control_catalogue(sandbox).add_job(_job_fields(fields), self.clock.now())
 
     def update_job(self, job_id: str, fields: dict[str, Any], *, sandbox: bool = False) -> Job:
-        return self._control_catalogue(sandbox).update_job(job_id, fields, self.clock.now())
+        return self._control_catalogue(sandbox).update_job(job_id, _job_fields(fields), self.clock.now())
 
     def expire_job(self, job_id: str, *, sandbox: bool = False) -> Job:
         return self._control_catalogue(sandbox).expire_job(job_id, self.clock.now())
@@ -338,12 +345,47 @@ class JoboWorld:
     def add_company(self, fields: dict[str, Any], *, sandbox: bool = False) -> Company:
         return self._control_catalogue(sandbox).add_company(fields)
 
-    def find(self, job_id: str) -> Job | None:
-        """A job in either catalogue (control API)."""
-        try:
-            return self.live.job(job_id)
-        except NotFound:
+    def find(self, job_id: str) -> tuple[Job, bool] | None:
+        """A job in either catalogue, both brought up to now: ``(job, sandbox)`` (control API)."""
+        for sandbox in (False, True):
             try:
-                return self.sandbox.job(job_id)
+                return self._control_catalogue(sandbox).job(job_id), sandbox
             except NotFound:
-                return None
+                continue
+        return None
+
+    def put_job(self, job_id: str, fields: dict[str, Any]) -> tuple[Job, bool, bool]:
+        """Add (discovered now) or update (updated now) the job ``job_id``: ``(job, sandbox, created)``.
+
+        ``fields`` are a world file's ``jobs`` entry; ``sandbox`` picks a new job's catalogue and must
+        match an existing one's. A bad value raises :class:`InvalidParameter`."""
+        job_id = _uuid_param(job_id, "jobId")
+        fields = dict(fields)
+        wanted = fields.pop("sandbox", None)
+        fields.pop("id", None)
+        found = self.find(job_id)
+        if found is not None:
+            job, sandbox = found
+            if wanted is not None and bool(wanted) != sandbox:
+                where = "sandbox" if sandbox else "live"
+                raise InvalidParameter(f"Job '{job_id}' is in the {where} catalogue.", "sandbox")
+            return self._with_company(lambda: self.update_job(job_id, fields, sandbox=sandbox)), sandbox, False
+        sandbox = bool(wanted)
+        job = self._with_company(lambda: self.add_job({**fields, "id": job_id}, sandbox=sandbox))
+        return job, sandbox, True
+
+    def expire_now(self, job_id: str) -> tuple[Job, bool] | None:
+        """Expire a job at the current time (nothing changes if it already expired): ``(job, sandbox)``."""
+        found = self.find(job_id)
+        if found is None:
+            return None
+        job, sandbox = found
+        return self.expire_job(job.id, sandbox=sandbox), sandbox
+
+    @staticmethod
+    def _with_company(make: Any) -> Job:
+        try:
+            job: Job = make()
+        except NotFound as exc:  # only the company can be missing here: the job was looked up first
+            raise InvalidParameter(f"company_id: no company '{exc.ident}' in this catalogue.", "company_id") from None
+        return job
