@@ -20,6 +20,7 @@ from . import errors
 from .domain import errors as domain_errors
 from .handlers import HANDLERS
 from .render import job_control_view
+from .scenario_actions import JOBO_SCENARIOS
 from .world import DEMO_API_KEY, SPEC_NAME, JoboBackend, JoboWorldFile
 
 if TYPE_CHECKING:
@@ -198,6 +199,11 @@ class JoboVendor(Vendor):
         backend: JoboBackend = rt.sim
         found = backend.world.expire_now(job_id)
         return None if found is None else job_control_view(*found)
+
+    # ── scenarios ───────────────────────────────────────────────────────
+
+    def scenario_hooks(self) -> Any:
+        return JOBO_SCENARIOS
 
     def state(self, rt: Runtime) -> dict[str, Any]:
         backend: JoboBackend = rt.sim
