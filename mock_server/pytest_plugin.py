@@ -20,6 +20,9 @@ Marker: ``@pytest.mark.uphunt_mock(world="world.yaml", scenarios=["scenarios/x.y
 clock="manual", api_key="...")``. Options: ``--uphunt-mock-world``, ``--uphunt-mock-scenario``
 (repeatable), ``--uphunt-mock-clock``.
 
+The Jobo vendor has its own fixtures, ``jobo_mock`` and ``jobo_mock_session`` (marker ``jobo_mock``,
+options ``--jobo-mock-*``): see :mod:`mock_server.pytest_jobo`.
+
 Under pytest-xdist every worker is its own process, so each gets its own server on its own
 free port; nothing is shared. Heavy imports (uvicorn, the app) happen only when a fixture is
 first used, so merely having the plugin installed costs nothing.
@@ -32,6 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from . import pytest_jobo
+from .pytest_jobo import _jobo_mock_servers, jobo_mock, jobo_mock_session  # noqa: F401  (the Jobo fixtures)
 
 if TYPE_CHECKING:
     from .testing import MockServer, UpHuntMock
@@ -48,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="scenario file loaded into every uphunt_mock fixture (repeatable)")
     group.addoption("--uphunt-mock-clock", metavar="CLOCK", default="manual",
                     help="clock of the uphunt_mock fixtures: manual (default), real or scale=F")
+    pytest_jobo.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "configure the uphunt_mock fixture for this test (a world or clock other than the session's "
         "starts a dedicated server)",
     )
+    pytest_jobo.add_marker(config)
 
 
 def _options(config: pytest.Config) -> dict[str, Any]:

@@ -52,6 +52,8 @@ class JoboVendor(Vendor):
     demo_api_key = DEMO_API_KEY
     handlers = HANDLERS
     domain_errors = (domain_errors.JoboDomainError,)
+    # seed 004's retry table as client invariants (``uphunt-mock verify``), by name: no import of the test helpers
+    client_invariants = "mock_server.testing.jobo:check_client"
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> JoboWorldFile:
         return JoboWorldFile.from_file(path, seed) if path else JoboWorldFile.default(seed or 0)

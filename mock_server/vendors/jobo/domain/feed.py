@@ -52,6 +52,7 @@ class Scan:
     stable: bool
     position: int
     first: bool
+    scan_id: int = 0  # which scan of the world this is: cursors of two scans never coincide
 
 
 def _check_batch(value: Any, high: int) -> int:
@@ -65,7 +66,7 @@ def open_scan(body: dict[str, Any], *, operation: str, api_key: str, signer: Cur
     cursor = body.get("cursor")
     if cursor:
         payload = signer.decode(cursor, operation=operation, api_key=api_key)
-        return Scan(payload["f"], payload["b"], payload["s"], payload["p"], first=False)
+        return Scan(payload["f"], payload["b"], payload["s"], payload["p"], first=False, scan_id=payload.get("i", 0))
     names = MANAGED_FILTERS if managed else FEED_FILTERS
     filters = {name: body[name] for name in names if body.get(name) is not None}
     for name in ("posted_after", "updated_after"):
@@ -114,7 +115,7 @@ def run_scan(
     cursor = None
     if has_more:
         payload = {"op": operation, "k": key_tag(api_key), "f": scan.filters, "b": scan.batch_size,
-                   "s": scan.stable, "p": position}  # fmt: skip
+                   "s": scan.stable, "p": position, "i": scan.scan_id}  # fmt: skip
         cursor = signer.encode(payload)
     return FeedPage(jobs, cursor, has_more, estimated, scan.batch_size)
 

@@ -119,6 +119,7 @@ class JoboWorld:
         self.limiter = RateLimiter()
         self.signer = CursorSigner(hashlib.sha256(f"jobo-cursor:{s.seed}".encode()).digest())
         self.geocode_cache: set[str] = set()
+        self.scans = 0  # feed scans started (numbers each scan's cursors)
         self.demo_key, self.sandbox_key, self.free_key = DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, DEMO_FREE_KEY
         for fields in accounts if accounts is not None else DEFAULT_ACCOUNTS:
             fields = dict(fields)
@@ -263,6 +264,11 @@ class JoboWorld:
     def feed(self, account: Account, body: dict[str, Any], *, managed: bool = False) -> Charged:
         operation = "managed" if managed else "feed"
         scan = open_scan(body, operation=operation, api_key=account.api_key, signer=self.signer, managed=managed)
+        if scan.first:
+            # Each scan gets an id of its own, so a new scan never hands out a cursor equal to an old one
+            # (a client told to restart can tell, and so can the invariant that it never reuses a cursor).
+            self.scans += 1
+            scan.scan_id = self.scans
         self._require_feed(account)
         company_ids = None
         if managed:
