@@ -19,16 +19,8 @@ from mock_server.core.runtime import Runtime
 from mock_server.core.spec import load_spec, spec_path
 from mock_server.vendors.jobo.world import JoboWorldFile
 
-from .conftest import examples
+from .conftest import JOBO_OVERLAY, examples
 
-BIG = {"minute": 10**9, "hour": 10**9, "day": 10**9}
-OVERLAY = {
-    "catalogue": {"jobs": 2000, "companies": 60, "sandboxJobs": 100, "sandboxCompanies": 5},
-    "settings": {"rateLimits": {"general": {"free": BIG, "paid": BIG}, "feed": {"paid": BIG}}},
-    "accounts": [
-        {"apiKey": "jbe_live_DemoKeyUphuntMockLive_LiveCatalogueMeteredPayAsYouGoFeedAccess000", "credits": 10**9}
-    ],
-}
 DATA_OPERATIONS = [
     op["operationId"]
     for item in load_spec("jobo.yaml")["paths"].values()
@@ -38,7 +30,7 @@ DATA_OPERATIONS = [
 
 
 def make_app():
-    data = JoboWorldFile.parse_text(yaml.safe_dump(OVERLAY), "<contract overlay>")
+    data = JoboWorldFile.parse_text(yaml.safe_dump(JOBO_OVERLAY), "<contract overlay>")
     world = JoboWorldFile(JoboWorldFile.merge(JoboWorldFile.default_data(), data))
     return create_app(Runtime(world, clock="manual"))
 

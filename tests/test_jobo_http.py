@@ -335,3 +335,13 @@ def test_balance_plus_spent_is_granted_and_spent_is_the_sum_of_deducted_headers(
         spent, balance, granted = (Decimal(str(view[k])) for k in ("spent", "balance", "granted"))
         assert balance + spent == granted == credits
         assert spent == deducted
+
+
+def test_whole_number_floats_are_integers(client: TestClient) -> None:
+    """JSON Schema's integer includes 5.0: the spec accepts it, so the domain must too (a 400 here was drift)."""
+    r = client.post("/api/jobs/search", json={"page_size": 5.0, "page": 2.0}, headers=SANDBOX)
+    assert (r.status_code, r.json()["page_size"], r.json()["page"], len(r.json()["jobs"])) == (200, 5, 2, 5)
+    r = client.post("/api/jobs/feed", json={"batch_size": 3.0}, headers=SANDBOX)
+    assert r.status_code == 200 and len(r.json()["jobs"]) == 3
+    r = client.post("/api/jobs/feed", json={"batch_size": 3.5}, headers=SANDBOX)
+    assert r.status_code == 400

@@ -51,12 +51,52 @@ def operations_by_effect(spec: dict[str, Any]) -> tuple[tuple[str, ...], tuple[s
 
     Read-only operations change nothing on the server (safe against the real API); the others
     may spend (a credit and a real proposal, or a billed generation) or write.
+    An operation marked ``x-mock-simulated: false`` (the mock answers a fixed 503 until it simulates it,
+    e.g. Jobo's Auto Apply) is in neither: the spec describes no answer of it to check.
     """
     read: list[str] = []
     spending: list[str] = []
     for op in compile_operations(spec):
+        if op.raw.get("x-mock-simulated", True) is False:
+            continue
         (read if op.effect == "read" else spending).append(op.operation_id)
     return tuple(sorted(read)), tuple(sorted(spending))
+
+
+def free_operations(spec: dict[str, Any], operation_ids: Iterable[str]) -> tuple[str, ...]:
+    """Those of ``operation_ids`` whose only effect is spending (``x-mock-effect: spend``), not writing."""
+    effects = {op.operation_id: op.effect for op in compile_operations(spec)}
+    return tuple(op for op in operation_ids if effects.get(op) == "spend")
+
+
+def linked_operations(spec: dict[str, Any], operation_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """``(from, to)`` operationIds of the spec's links (``responses.*.links``) between ``operation_ids``.
+
+    The stateful phase runs only when there is one: it follows links from one operation's answer to
+    the next request (UpHunt: apply -> status; Jobo: search -> job -> company, feed page -> next page).
+    """
+    wanted = set(operation_ids)
+
+    def deref(node: Any) -> Any:
+        for _ in range(10):  # bounded: a chain of $refs
+            if not (isinstance(node, dict) and "$ref" in node):
+                break
+            target: Any = spec
+            for part in node["$ref"][2:].split("/"):
+                target = target[part]
+            node = target
+        return node
+
+    pairs = []
+    for op in compile_operations(spec):
+        if op.operation_id not in wanted:
+            continue
+        for response in op.raw.get("responses", {}).values():
+            for link in (deref(response).get("links") or {}).values():
+                target = deref(link).get("operationId")
+                if target in wanted:
+                    pairs.append((op.operation_id, target))
+    return pairs
 
 
 # Every built-in response check of schemathesis 4 that applies to this API.
@@ -75,9 +115,11 @@ ALL_CHECKS = [
     "unsupported_method",
 ]
 # A schema-valid request may still be refused for a business reason (decision 4/5): no credit (402),
-# unknown job/application (404), duplicate (409), a value that is well-formed but not allowed such as a
-# profileId outside the agency (422), or a rate limit (429). A 400 or a 5xx for valid data is drift.
-POSITIVE_ACCEPTED = ["2xx", "401", "402", "404", "409", "422", "429"]
+# a plan or key that does not include the operation (403: Jobo's feed without a subscription, its managed
+# feed with a sandbox key; a status a spec must still document), unknown job/application (404), duplicate
+# (409), a value that is well-formed but not allowed such as a profileId outside the agency (422), or a
+# rate limit (429). A 400 or a 5xx for valid data is drift.
+POSITIVE_ACCEPTED = ["2xx", "401", "402", "403", "404", "409", "422", "429"]
 
 
 def rate_limit_overlay(limit: int = 10**9, vendor: str | None = None) -> dict[str, Any]:
@@ -164,18 +206,36 @@ def contract_schema(
     )
     schema.config.checks.update(included_check_names=ALL_CHECKS)
     schema.config.checks.positive_data_acceptance.expected_statuses = list(POSITIVE_ACCEPTED)
-    # Links start at spending operations (UpHunt: apply -> status): read-only runs have nothing stateful.
-    schema.config.phases.stateful.enabled = allow_apply
-    read_only, spending = operations_by_effect(load_spec(chosen.spec_name))
-    operations = read_only + (spending if allow_apply else ())
+    spec = load_spec(chosen.spec_name)
+    read_only, spending = operations_by_effect(spec)
+    if allow_apply:
+        operations = read_only + spending
+    elif chosen.spending_is_free(api_key):  # e.g. a Jobo sandbox key: searching costs it nothing
+        operations = read_only + free_operations(spec, spending)
+    else:
+        operations = read_only
     if operation_ids is not None:
         wanted = set(operation_ids)
         unknown = wanted - set(read_only + spending)
         if unknown:
             raise ValueError(f"unknown operationId(s): {', '.join(sorted(unknown))}")
         operations = tuple(op for op in operations if op in wanted)
-        schema.config.phases.stateful.enabled = allow_apply and bool(wanted & set(spending))
+    # The stateful phase follows the spec's links between the operations that run (UpHunt's start at
+    # apply, a spending operation: read-only runs of UpHunt have nothing stateful).
+    schema.config.phases.stateful.enabled = bool(linked_operations(spec, operations))
     return schema.include(operation_id=list(operations))
+
+
+def api_key_variable(vendor: str | None = None) -> str:
+    """The environment variable that holds the key: ``UPHUNT_API_KEY`` for uphunt, ``JOBO_API_KEY`` for jobo."""
+    name = get_vendor(vendor).name
+    return re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_API_KEY"
+
+
+def _links_label(spec_name: str, operation_ids: Iterable[str]) -> str:
+    """How the stateful phase's line names the links it follows, e.g. ``applyToJob -> getApplicationStatus``."""
+    pairs = sorted(set(linked_operations(load_spec(spec_name), operation_ids)))
+    return ", ".join(f"{a} -> {b}" for a, b in pairs[:3]) + (", ..." if len(pairs) > 3 else "")
 
 
 # ── drift: readable failures ───────────────────────────────────────────────
@@ -309,16 +369,27 @@ class Report:
     drifts: list[Drift] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    spec: str = "openapi/uphunt.yaml"
+    vendor: str = "uphunt"
+    free_spending: bool = False  # the key is never charged: read-only runs include the spending operations
 
     @property
     def ok(self) -> bool:
         return not self.drifts and not self.errors
 
+    def _mode(self) -> str:
+        proposals = self.vendor == "uphunt"  # the one vendor whose spending operations also send something
+        if self.free_spending and not self.allow_apply:
+            return "read-only with a key that is never charged (searches and feeds run, free)"
+        if self.allow_apply:
+            return "ALLOW-APPLY (credits may be spent" + (", proposals sent)" if proposals else ")")
+        return "read-only (no credit spent" + (", no proposal sent)" if proposals else ")")
+
     def render(self) -> str:
         lines = [
             "",
-            f"uphunt-mock check: {self.target} against openapi/uphunt.yaml",
-            f"mode: {'ALLOW-APPLY (credits may be spent, proposals sent)' if self.allow_apply else 'read-only (no credit spent, no proposal sent)'}",
+            f"uphunt-mock check: {self.target} against {self.spec}",
+            f"mode: {self._mode()}",
             "",
         ]
         width = max((len(k) for k in self.operations), default=10)
@@ -365,12 +436,18 @@ def run_check(
         operation_ids=operation_ids,
         vendor=vendor,
     )
-    api_key = api_key or get_vendor(vendor).demo_api_key
+    chosen = get_vendor(vendor)
+    api_key = api_key or chosen.demo_api_key
+    variable = api_key_variable(vendor)
     schema.config.update(continue_on_failure=True)
-    report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply)
+    report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply, spec=f"openapi/{chosen.spec_name}",
+                    vendor=chosen.name, free_spending=chosen.spending_is_free(api_key))  # fmt: skip
+    included = []
     for result in schema.get_all_operations():
         op = result.ok()
         report.operations[op.label] = OperationResult(op.label)
+        included.append(op.definition.raw.get("operationId"))
+    links = _links_label(chosen.spec_name, included)
     seen: set[tuple[Any, ...]] = set()
     phase = ""
     for event in engine.from_schema(schema).execute():
@@ -378,7 +455,7 @@ def run_check(
             phase = event.phase.name.value if hasattr(event.phase.name, "value") else str(event.phase.name)
         elif isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
-            scenario = event.label or f"{phase} links (apply -> status)"
+            scenario = event.label or f"{phase} links ({links})"
             res = report.operations.setdefault(scenario, OperationResult(scenario))
             res.requests += len(recorder.interactions)
             for case_id, nodes in recorder.checks.items():
@@ -387,7 +464,7 @@ def run_check(
                         continue
                     interaction = recorder.interactions.get(case_id)
                     status = interaction.response.status_code if interaction and interaction.response else None
-                    reproduce = node.failure_info.code_sample.replace(api_key, "$UPHUNT_API_KEY") if api_key else ""
+                    reproduce = node.failure_info.code_sample.replace(api_key, f"${variable}") if api_key else ""
                     drift = drift_from_failure(node.failure_info.failure, node.name, status, reproduce[:400])
                     if drift.key() not in seen:
                         seen.add(drift.key())
@@ -412,13 +489,17 @@ def run_check(
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
-    p.description = "Check a server (the real UpHunt API, a proxy, or the mock) against openapi/uphunt.yaml."
+    p.description = "Check a server (the real API, a proxy, or the mock) against the vendor's spec (openapi/<vendor>.yaml)."
     p.add_argument("--base-url", required=True, help="server to check, e.g. https://uphunt.io or http://127.0.0.1:8080")
-    p.add_argument("--api-key", default=None, help="x-api-key to send (default: $UPHUNT_API_KEY, else the mock's demo key)")
+    p.add_argument("--vendor", default="uphunt", help="whose spec to check against: uphunt (default) or jobo")
+    p.add_argument(
+        "--api-key", default=None, help="key to send (default: $UPHUNT_API_KEY, i.e. $<VENDOR>_API_KEY, else the demo key)"
+    )
     p.add_argument(
         "--allow-apply",
         action="store_true",
-        help="also run applyToJob and generateProposal (SPENDS credits and SENDS proposals on a real account)",
+        help="also run the spending operations (UpHunt: applyToJob and generateProposal SPEND credits and SEND "
+        "proposals; Jobo: searches, feeds and geocoding SPEND credits, except with a jbe_test_ sandbox key)",
     )
     p.add_argument(
         "--operation", action="append", default=None, metavar="OPERATION_ID", help="only this operationId (repeatable)"
@@ -450,10 +531,16 @@ class _Progress:
 def main(args: argparse.Namespace) -> int:
     import os
 
-    api_key = args.api_key or os.environ.get("UPHUNT_API_KEY") or DEMO_KEY
+    vendor = get_vendor(getattr(args, "vendor", None))
+    api_key = args.api_key or os.environ.get(api_key_variable(vendor.name)) or vendor.demo_api_key
     examples = args.examples or int(os.environ.get("UPHUNT_CONTRACT_EXAMPLES") or DEFAULT_EXAMPLES)
     out = sys.stdout
-    mode = "ALLOW-APPLY: credits will be spent and proposals sent" if args.allow_apply else "read-only: no credit spent, no proposal sent; --allow-apply to include apply"
+    proposals = vendor.name == "uphunt"  # the one vendor whose spending operations also send something
+    if args.allow_apply:
+        mode = "ALLOW-APPLY: credits will be spent" + (" and proposals sent" if proposals else "")
+    else:
+        mode = "read-only: no credit spent" + (", no proposal sent; --allow-apply to include apply" if proposals else
+                                               "; --allow-apply to include the spending operations")  # fmt: skip
     out.write(f"uphunt-mock check: {args.base_url} ({mode}); {examples} examples per operation\n")
     out.flush()
     try:
@@ -469,6 +556,7 @@ def main(args: argparse.Namespace) -> int:
         max_examples=examples,
         progress=progress,
         operation_ids=args.operation,
+        vendor=vendor.name,
     )
     progress.done()
     out.write(report.render() + "\n")

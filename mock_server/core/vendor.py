@@ -125,6 +125,11 @@ class Vendor:
         ``rt``'s world (a world may choose among a vendor's error formats)."""
         return exc.status, {"error": exc.message}, dict(exc.headers)
 
+    def spending_is_free(self, api_key: str) -> bool:
+        """True when ``api_key`` is never charged (a sandbox key): the contract checker's read-only mode
+        then also runs the operations whose only effect is spending (``x-mock-effect: spend``)."""
+        return False
+
     def fit_contract_case(self, case: Any) -> None:
         """Make a *positive* schemathesis case satisfy rules the spec states only in prose (contract checks)."""
 

@@ -18,6 +18,7 @@ from mock_server.core.spec import load_spec
 
 from . import errors
 from .domain import errors as domain_errors
+from .domain.accounts import is_sandbox_key
 from .handlers import HANDLERS
 from .render import job_control_view
 from .scenario_actions import JOBO_SCENARIOS
@@ -124,6 +125,10 @@ class JoboVendor(Vendor):
                 low, high = bounds
                 exc.message = f"Parameter '{name}' must be between {low} and {high}."
         return errors.render(exc, error_format)
+
+    def spending_is_free(self, api_key: str) -> bool:
+        """``jbe_test_`` keys read the sandbox catalogue and are never charged: a read-only check may search."""
+        return is_sandbox_key(api_key)
 
     def fit_contract_case(self, case: Any) -> None:
         """Rules the spec states in prose, applied to *positive* schemathesis cases of Jobo operations:

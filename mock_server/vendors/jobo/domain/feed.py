@@ -17,7 +17,7 @@ from typing import Any
 from .catalogue import Catalogue, Job
 from .cursor import CursorSigner, key_tag
 from .errors import CursorRestartRequired, InvalidParameter
-from .search import JobQuery, build_query, matches, parse_time
+from .search import JobQuery, build_query, matches, parse_time, whole
 
 FEED_FILTERS = ("locations", "sources", "work_models", "employment_types", "experience_levels", "posted_after",
                 "updated_after")  # fmt: skip
@@ -56,9 +56,10 @@ class Scan:
 
 
 def _check_batch(value: Any, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+    number = whole(value)
+    if number is None or not 1 <= number <= high:
         raise InvalidParameter.out_of_range("batch_size", 1, high)
-    return value
+    return number
 
 
 def open_scan(body: dict[str, Any], *, operation: str, api_key: str, signer: CursorSigner, managed: bool) -> Scan:

@@ -43,6 +43,17 @@ def parse_time(value: str | None, name: str) -> float | None:
     return parsed.timestamp()
 
 
+def whole(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (JSON Schema's ``integer`` includes ``58.0``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def split_csv(value: str | None) -> list[str] | None:
     """A comma-joined query parameter as a list (None when absent or blank)."""
     if value is None:

@@ -22,7 +22,7 @@ from .cursor import CursorSigner
 from .errors import FeedNotIncluded, Forbidden, InvalidParameter, NotFound, Unauthenticated
 from .feed import ExpiredPage, FeedPage, expired_page, open_scan, query_for, run_scan
 from .ratelimit import RateLimiter, WindowStatus
-from .search import SearchPage, build_query, parse_time, query_from_get, run_search, tri_state
+from .search import SearchPage, build_query, parse_time, query_from_get, run_search, tri_state, whole
 
 
 class Clock(Protocol):
@@ -84,11 +84,12 @@ def _uuid_param(value: str, name: str = "id") -> str:
 
 
 def _page_params(page: Any, page_size: Any) -> tuple[int, int]:
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+    number, size = whole(page), whole(page_size)
+    if number is None or number < 1:
         raise InvalidParameter("Parameter 'page' must be 1 or greater.", "page")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
+    if size is None or not 1 <= size <= 100:
         raise InvalidParameter.out_of_range("page_size", 1, 100)
-    return page, page_size
+    return number, size
 
 
 def _job_fields(fields: dict[str, Any]) -> dict[str, Any]:
