@@ -222,3 +222,20 @@ def test_marker_typo_is_an_error(jobo_mock):
     )  # fmt: skip
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(["*UsageError: @pytest.mark.jobo_mock: unknown argument(s)*wrold*"])
+
+
+def test_a_failing_test_shows_the_jobo_mocks_journal(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", small=Path(__file__).with_name("jobo_world.yaml").read_text())
+    pytester.makepyfile(
+        test_fails="""
+def test_feed(jobo_mock):
+    with jobo_mock.client() as c:
+        c.post("/api/jobs/feed", json={"batch_size": 1})
+    assert False, "the client got it wrong"
+"""
+    )
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--jobo-mock-world", "small.yaml"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*uphunt-mock journal*", "*+    0.000 s  getJobsFeed*POST /api/jobs/feed*-> 200"])

@@ -18,7 +18,7 @@ ControlResult = tuple[int, Any]
 
 
 def get_health(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    return 200, {"status": "ok"}
+    return 200, rt.health()
 
 
 def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -153,6 +153,26 @@ def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRe
     return 200, {"scenarios": []}
 
 
+def take_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    from .snapshot import SnapshotError
+
+    try:
+        return 200, rt.snapshot()
+    except SnapshotError as exc:
+        return exc.status, {"error": str(exc)}
+
+
+async def restore_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    from .snapshot import SnapshotError
+
+    try:
+        result = rt.restore(body)
+    except SnapshotError as exc:
+        return exc.status, {"error": str(exc)}
+    rt.webhooks.start()  # attempts that were in flight when the snapshot was taken go out again
+    return 200, result
+
+
 def get_control_spec(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     """The control API's own contract (the one these routes are compiled from), for tools and ``/docs``."""
     return 200, load_spec("control.yaml")
@@ -175,5 +195,7 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "listScenarios": list_scenarios,
     "loadScenarios": load_scenarios,
     "clearScenarios": clear_scenarios,
+    "takeSnapshot": take_snapshot,
+    "restoreSnapshot": restore_snapshot,
     "getControlSpec": get_control_spec,
 }

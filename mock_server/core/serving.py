@@ -33,7 +33,20 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 class QuietExitServer(uvicorn.Server):
     """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
-    a mock stopped on purpose should exit 0, so the captured signals are dropped."""
+    a mock stopped on purpose should exit 0, so the captured signals are dropped.
+
+    ``on_started`` runs once the server accepts connections (the CLI's ``--json`` line and
+    ``--url-file``), unless a stop was requested during start-up.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_started: Any = None) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit and self.on_started is not None:
+            self.on_started()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)

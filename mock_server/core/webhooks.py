@@ -96,6 +96,56 @@ def _root_cause(exc: BaseException) -> str:
     return reason
 
 
+# ── one HTTP attempt: a stale pooled connection is not the receiver's failure ──
+
+_STALE_RETRIES = 3  # fresh tries after a pooled connection turned out closed (each discards one)
+_BEFORE_RESPONSE = ("http11.send_request_headers", "http11.send_request_body", "http11.receive_response_headers")
+_EMPTY_ERRORS = {
+    "ReadError": "the connection closed before the response arrived",
+    "WriteError": "the connection closed while the request was sent",
+    "RemoteProtocolError": "the receiver broke the HTTP protocol",
+}
+
+
+async def post_once(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """POST ``body``; if a *reused* keep-alive connection turns out closed before any byte of a response, POST again.
+
+    A receiver may close a connection while it sits idle in the pool: uvicorn does right after an
+    app raised (its 500 carries no ``Connection: close``), and any server does at its keep-alive
+    timeout. When the close crosses our next request on the wire, the request fails at once with
+    an empty ``ReadError`` (or "Server disconnected without sending a response"): the receiver
+    never saw it, so it is no attempt of the delivery. Browsers and urllib3 retry this case the
+    same way. Only a failure on a connection opened for this very request, or one after response
+    bytes arrived, is the receiver's.
+    """
+    import httpx
+
+    for _ in range(_STALE_RETRIES + 1):
+        steps: list[str] = []
+
+        async def trace(name: str, info: dict[str, Any], steps: list[str] = steps) -> None:
+            steps.append(name)
+
+        try:
+            return await client.post(url, content=body, headers=headers, extensions={"trace": trace})
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            reused = not any(step.startswith("connection.connect_tcp") for step in steps)
+            failed_at = next((step.rpartition(".")[0] for step in steps if step.endswith(".failed")), "")
+            if not (reused and failed_at in _BEFORE_RESPONSE):
+                raise
+    return await client.post(url, content=body, headers=headers)  # pragma: no cover - every pooled connection was stale
+
+
+def error_text(exc: BaseException) -> str:
+    """``Type: reason`` of a failed attempt, never with an empty reason (httpx's ReadError often has none)."""
+    name = type(exc).__name__
+    detail = str(exc).strip()
+    if not detail:
+        cause = _root_cause(exc)
+        detail = cause if cause and cause != name else _EMPTY_ERRORS.get(name, "no detail from the HTTP client")
+    return f"{name}: {detail}"
+
+
 @dataclass(slots=True)
 class WebhookSettings:
     """The world's ``settings.webhooks`` (docs/decisions.md #13 gives the defaults)."""
@@ -205,12 +255,18 @@ class WebhookDispatcher:
         self._vendor: Vendor | None = None
         self._ids = random.Random(0)
         self._generation = 0  # bumped by reset(): results of older attempts are ignored
+        # Snapshot/restore (mock_server.core.snapshot): each completed attempt is reported as an input;
+        # while a snapshot is replayed, attempts are not sent: their recorded outcomes are applied.
+        self.on_attempt: Callable[[Delivery, Attempt, float], None] | None = None
+        self.replaying = False
+        self._replayed_in_flight: dict[tuple[str, int], tuple[Delivery, float]] = {}
 
     @classmethod
     def install(cls, rt: Runtime) -> WebhookDispatcher:
         """Build from the runtime's world and follow its simulator across resets."""
         dispatcher = cls(WebhookSettings.from_section(rt.world.settings_section("webhooks")))
         dispatcher._vendor = rt.vendor
+        dispatcher.on_attempt = lambda d, a, at: rt.recorder.add("attempt", at, d.delivery_id, d.copy, a.as_dict())
         rt.add_sim_hook(dispatcher.attach)
         rt.reset_hooks.append(dispatcher.reset)
         return dispatcher
@@ -280,6 +336,7 @@ class WebhookDispatcher:
         self.dropped = 0
         self._held.clear()
         self._queued.clear()
+        self._replayed_in_flight.clear()
         for directive in self._directives:
             directive.used = 0
 
@@ -328,6 +385,9 @@ class WebhookDispatcher:
             return
         clock = delivery.sim.clock
         at = due if isinstance(clock, ManualClock) else clock.now()
+        if self.replaying:
+            self._replayed_in_flight[(delivery.delivery_id, delivery.copy)] = (delivery, at)
+            return
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -372,12 +432,8 @@ class WebhookDispatcher:
         error: str | None = None
         started = time.perf_counter()
         try:
-            response = await asyncio.wait_for(
-                self._http().post(
-                    delivery.url, content=delivery.body, headers=delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
-                ),
-                timeout,
-            )
+            headers = delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
+            response = await asyncio.wait_for(post_once(self._http(), delivery.url, delivery.body, headers), timeout)
             status = response.status_code
         except asyncio.CancelledError:
             # Shutdown, not reset: the attempt did not happen; it runs again once a loop does.
@@ -389,7 +445,7 @@ class WebhookDispatcher:
         except httpx.ConnectError as exc:
             error = f"connection failed: {_root_cause(exc)}"
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = error_text(exc)
         latency_ms = (time.perf_counter() - started) * 1000
         if generation != self._generation:
             return
@@ -398,6 +454,8 @@ class WebhookDispatcher:
     def _complete(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
         if delivery.sim is not self._sim:  # the world was reset meanwhile
             return
+        if self.on_attempt is not None:
+            self.on_attempt(delivery, attempt, at)
         delivery.attempts.append(attempt)
         if attempt.status is not None and 200 <= attempt.status < 300:
             delivery.state, delivery.next_due = "delivered", None
@@ -408,6 +466,21 @@ class WebhookDispatcher:
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)
+
+    # ── replaying a snapshot ────────────────────────────────────────────
+
+    def replay_attempt(self, delivery_id: str, copy: int, attempt: dict[str, Any], at: float) -> None:
+        """Apply a recorded attempt's outcome to the delivery whose attempt the replay started."""
+        delivery, _ = self._replayed_in_flight.pop((delivery_id, copy))
+        outcome = Attempt(attempt["attempt"], attempt["at"], attempt["status"], attempt["latencyMs"], attempt["error"])
+        self._complete(delivery, outcome, at)
+
+    def end_replay(self) -> int:
+        """Attempts that were in flight when the snapshot was taken are sent again. Returns how many."""
+        self.replaying = False
+        pending, self._replayed_in_flight = list(self._replayed_in_flight.values()), {}
+        self._queued.extend(pending)
+        return len(pending)
 
     # ── waiting and shutting down ───────────────────────────────────────
 

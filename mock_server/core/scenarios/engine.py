@@ -20,6 +20,7 @@ effects of every firing rule are applied; the first rule that answers
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,11 @@ class ScenarioEngine:
         A scenario with the name of a loaded one replaces it; otherwise its rules
         come after the ones already loaded.
         """
+        recorded = doc if isinstance(doc, str) else copy.deepcopy(doc)
+        with self.rt.recorder.input("load", self.rt.clock.now(), recorded, source):
+            return self._load(doc, source)
+
+    def _load(self, doc: str | dict[str, Any], source: str) -> dict[str, Any]:
         scenario = compile_document(
             doc,
             source,
@@ -99,6 +105,7 @@ class ScenarioEngine:
 
     def clear(self) -> None:
         """Unload every scenario. Effects already applied (account changes, closed jobs) stay until reset."""
+        self.rt.recorder.add("clear", self.rt.clock.now())
         for scenario in self.scenarios:
             self._unregister_webhooks(scenario)
         self.scenarios = []
@@ -183,8 +190,9 @@ class ScenarioEngine:
         if not self.scenarios:
             return []
         fired = self._evaluate(trigger, subject)
-        for rule in fired:
-            self._side_effects(rule, subject)
+        with self.rt.recorder.nested():
+            for rule in fired:
+                self._side_effects(rule, subject)
         return fired
 
     # ── request rules ───────────────────────────────────────────────────
@@ -215,10 +223,11 @@ class ScenarioEngine:
             return None
         answer = next((r for r in fired if r.responds), None)
         info.matched_rule = (answer or fired[0]).id
+        with self.rt.recorder.nested():  # effects of the request, which is the recorded input
+            for rule in fired:
+                self._side_effects(rule, subject)
         for rule in fired:
-            self._side_effects(rule, subject)
-        for rule in fired:
-            if "delay" in rule.actions:
+            if "delay" in rule.actions and not info.replaying:  # a restore replays the outcome, not the wait
                 await actions.wait(rule.actions["delay"], self.rt.clock)
         if answer is None:
             return None
