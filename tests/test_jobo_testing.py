@@ -239,3 +239,20 @@ def test_feed(jobo_mock):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*uphunt-mock journal*", "*+    0.000 s  getJobsFeed*POST /api/jobs/feed*-> 200"])
+
+
+def test_uphunt_mock_verify_runs_seed_004s_invariants_over_a_jobo_mocks_journal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A client in any language: ``uphunt-mock verify`` reads the Jobo vendor's invariants from the mock's health."""
+    from mock_server.cli import main
+
+    with serve(vendor="jobo", world=str(Path(__file__).with_name("jobo_world.yaml"))) as mock:
+        mock.put_account(credits=0)
+        with mock.client() as c:
+            for _ in range(2):  # a client that retries a 402
+                assert c.get("/api/jobs", params={"page_size": 5}).status_code == 402
+        code = main(["verify", "--base-url", mock.base_url])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "[terminal-not-retried] searchJobs answered 402 was sent again (1 more time(s))" in out
