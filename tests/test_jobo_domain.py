@@ -538,3 +538,31 @@ def test_expired_ids_default_window_and_cursor() -> None:
     free = world.authenticate(world.free_key)
     with pytest.raises(FeedNotIncluded):
         world.expired(free, {})
+
+
+def test_catalogue_lists_jobs_in_discovery_order_so_newest_first_is_its_reverse() -> None:
+    """The no-text search reverses the catalogue instead of sorting it: discovery times never go down along it,
+    through generation, life on the clock and jobs added by hand."""
+    world = small_world(rates=LifeRates(discovered=600, updated=300, expired=300))
+    world.clock.set(START + 1800)
+    world.add_job({"title": "Added by hand"})
+    world.clock.set(START + 3600)
+    jobs = world.catalogue(None).jobs
+    assert all(a.created_at <= b.created_at for a, b in zip(jobs, jobs[1:], strict=False))
+    account = world.authenticate(world.demo_key)
+    page = world.search(account, {"page_size": 100}, advanced=False).result
+    expected = sorted((j for j in jobs if j.expired_at is None), key=lambda j: (-j.created_at, -j.seq))[:100]
+    assert [j.id for j in page.jobs] == [j.id for j in expected]
+
+
+def test_a_ranked_search_is_kept_until_the_catalogue_changes() -> None:
+    world = small_world()
+    account = world.authenticate(world.demo_key)
+    first = world.search(account, {"q": "engineer", "page_size": 10}, advanced=False).result
+    second = world.search(account, {"q": "engineer", "page_size": 10, "page": 2}, advanced=False).result
+    assert first.total == second.total and not {j.id for j in first.jobs} & {j.id for j in second.jobs}
+    world.add_job({"title": "Engineer of Everything"})
+    again = world.search(account, {"q": "engineer", "page_size": 10}, advanced=False).result
+    assert again.total == first.total + 1 and again.jobs[0].title == "Engineer of Everything"
+    world.expire_now(again.jobs[0].id)
+    assert world.search(account, {"q": "engineer", "page_size": 10}, advanced=False).result.total == first.total

@@ -152,6 +152,7 @@ class Catalogue:
         kind_of = "sandbox" if sandbox else "live"
         self._streams = {kind: random.Random(f"jobo:{seed}:{kind_of}:{kind}") for kind in self._next_event}
         self.now = start
+        self.version = 0  # bumped by every change to a job or company: what cached search results are keyed by
         rng = random.Random(seed)
         for index in range(companies):
             self._add_company(self._generate_company(rng, index))
@@ -186,6 +187,7 @@ class Catalogue:
         )
 
     def _add_company(self, company: Company) -> None:
+        self.version += 1
         self.companies.append(company)
         self.companies_by_id[company.id] = company
         self.by_company.setdefault(company.id, [])
@@ -275,6 +277,7 @@ class Catalogue:
         self.expired_log.sort()
 
     def _append(self, job: Job) -> Job:
+        self.version += 1
         self.jobs.append(job)
         self.jobs_by_id[job.id] = job
         self.by_company.setdefault(job.company.id, []).append(job)
@@ -285,6 +288,7 @@ class Catalogue:
     def _expire(self, job: Job, at: float) -> None:
         if job.expired_at is not None:
             return
+        self.version += 1
         job.expired_at = at
         job.valid_through = at
         pos = self._active_pos.pop(job.seq)
@@ -330,6 +334,7 @@ class Catalogue:
         self.now = now
 
     def _update(self, job: Job, at: float, rng: random.Random | None = None) -> None:
+        self.version += 1
         job.updated_at = max(at, job.updated_at)
         job.version += 1
         job.has_summary = True
@@ -404,6 +409,7 @@ class Catalogue:
         return job
 
     def _pin(self, job: Job, fields: dict[str, Any]) -> None:
+        self.version += 1
         simple = ("title", "source", "work_model", "employment_type", "experience_level")
         for key in simple:
             if key in fields:

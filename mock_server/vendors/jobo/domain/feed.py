@@ -112,7 +112,10 @@ def run_scan(
         has_more = position < len(ordered)
     estimated = None
     if scan.first:
-        estimated = sum(1 for job in catalogue.jobs if job.expired_at is None and matches(job, query))
+        if query.has_filters:
+            estimated = sum(1 for job in catalogue.jobs if job.expired_at is None and matches(job, query))
+        else:
+            estimated = catalogue.active_count
     cursor = None
     if has_more:
         payload = {"op": operation, "k": key_tag(api_key), "f": scan.filters, "b": scan.batch_size,
@@ -127,9 +130,10 @@ def _stable_page(catalogue: Catalogue, scan: Scan, query: JobQuery) -> tuple[lis
     index = scan.position + 1
     last = scan.position
     count = len(all_jobs)
+    filtered = query.has_filters
     while index < count and len(jobs) < scan.batch_size:
         job = all_jobs[index]
-        if job.expired_at is None and matches(job, query):
+        if job.expired_at is None and (not filtered or matches(job, query)):
             jobs.append(job)
             last = index
         index += 1
@@ -138,7 +142,7 @@ def _stable_page(catalogue: Catalogue, scan: Scan, query: JobQuery) -> tuple[lis
     # Look ahead for one more match, so that has_more is exact.
     while index < count:
         job = all_jobs[index]
-        if job.expired_at is None and matches(job, query):
+        if job.expired_at is None and (not filtered or matches(job, query)):
             return jobs, last, True
         index += 1
     return jobs, last, False

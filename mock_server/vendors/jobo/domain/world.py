@@ -10,6 +10,7 @@ delivered. A refusal leaves no trace: nothing is charged.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,7 +23,19 @@ from .cursor import CursorSigner
 from .errors import FeedNotIncluded, Forbidden, InvalidParameter, NotFound, Unauthenticated
 from .feed import ExpiredPage, FeedPage, expired_page, open_scan, query_for, run_scan
 from .ratelimit import RateLimiter, WindowStatus
-from .search import SearchPage, build_query, parse_time, query_from_get, run_search, tri_state, whole
+from .search import (
+    DEFAULT_FACETS,
+    SearchPage,
+    build_query,
+    facets,
+    page_of,
+    parse_time,
+    query_from_get,
+    rank,
+    run_search,
+    tri_state,
+    whole,
+)
 
 
 class Clock(Protocol):
@@ -92,6 +105,15 @@ def _page_params(page: Any, page_size: Any) -> tuple[int, int]:
     return number, size
 
 
+SEARCH_CACHE_SIZE = 32  # ranked searches kept (each at most a catalogue's worth of references)
+_PAGE_ONLY = ("page", "page_size", "include_fields")  # parameters that do not change the ranking
+
+
+def _query_key(params: dict[str, Any]) -> str:
+    """The search parameters that decide the ranking and facets, as one comparable text."""
+    return json.dumps({k: v for k, v in params.items() if k not in _PAGE_ONLY}, sort_keys=True, default=str)
+
+
 def _job_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """A world file's (or the control API's) job fields with ``date_posted`` parsed to Unix seconds."""
     if isinstance(fields.get("date_posted"), str):
@@ -121,6 +143,7 @@ class JoboWorld:
         self.signer = CursorSigner(hashlib.sha256(f"jobo-cursor:{s.seed}".encode()).digest())
         self.geocode_cache: set[str] = set()
         self.scans = 0  # feed scans started (numbers each scan's cursors)
+        self._searches: dict[tuple[Any, ...], tuple[list[Job], dict[str, Any]]] = {}  # see search()
         self.demo_key, self.sandbox_key, self.free_key = DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, DEMO_FREE_KEY
         for fields in accounts if accounts is not None else DEFAULT_ACCOUNTS:
             fields = dict(fields)
@@ -232,10 +255,21 @@ class JoboWorld:
         page, page_size = _page_params(params.get("page", 1), params.get("page_size", 25))
         strict = self.settings.strict_enums
         query = build_query(params, strict_enums=strict) if advanced else query_from_get(params, strict_enums=strict)
-        facets = tri_state(params.get("include_facets"))
+        facet_names = tri_state(params.get("include_facets"))
         price = self._price(account, "search")
         self._precheck(account, price, page_size, "job search")
-        result = run_search(self.catalogue(account).jobs, query, page=page, page_size=page_size, include_facets=facets)
+        catalogue = self.catalogue(account)
+        # Ranking and facets depend only on the catalogue and the query, not on the page: kept until
+        # the catalogue changes, so paging through a result (or polling a search) ranks it once.
+        key = (catalogue.sandbox, catalogue.version, advanced, _query_key(params))
+        cached = self._searches.get(key)
+        if cached is None:
+            hits = rank(catalogue.jobs, query)
+            names = DEFAULT_FACETS if facet_names is None else facet_names
+            cached = self._searches[key] = (hits, facets(hits, names) if names else {})
+            while len(self._searches) > SEARCH_CACHE_SIZE:
+                del self._searches[next(iter(self._searches))]
+        result = page_of(cached[0], cached[1], page=page, page_size=page_size)
         return Charged(result, account.wallet.debit(price * len(result.jobs)))
 
     def company_jobs(self, account: Account, company_id: str, params: dict[str, Any]) -> Charged:
