@@ -180,6 +180,7 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
         print(f"  state: {state_note}", file=human, flush=True)
     if journal_file is not None:
         print(f"  journal file: {args.journal_file}", file=human, flush=True)
+    print(f"  dashboard: {url}/_mock/ui", file=human, flush=True)
     _freeze_world()
     runtime.reset_hooks.append(_freeze_world)
 

@@ -70,23 +70,27 @@ class Lines:
 
 
 @pytest.fixture
-def start_server():
+def start_server(tmp_path):
     procs: list[subprocess.Popen[str]] = []
 
     def start(*args: str) -> tuple[subprocess.Popen[str], str, Lines]:
-        proc = subprocess.Popen(
-            [*COMMAND, "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        stderr = tmp_path / f"stderr-{len(procs)}.txt"
+        with stderr.open("w") as sink:
+            proc = subprocess.Popen(
+                [*COMMAND, "serve", "--port", "0", *args],
+                stdout=subprocess.PIPE,
+                stderr=sink,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        proc.stderr_path = stderr  # type: ignore[attr-defined]
         procs.append(proc)
         lines = Lines(proc)
         first = lines.next(START_TIMEOUT)
         match = re.fullmatch(r"uphunt-mock \S+ serving the UpHunt API at (http://127\.0\.0\.1:(\d+))\n", first)
         assert match, first
         assert int(match.group(2)) > 0
+        lines.next(5)
         lines.next(5)
         lines.next(5)
         return proc, match.group(1), lines
@@ -106,6 +110,7 @@ def test_serve_port_0_prints_the_port_serves_and_stops_cleanly(start_server, tmp
     banner = lines.seen
     assert banner[1] == "  demo API key: sk_uphunt_demo_key\n"
     assert banner[2] == f"  clock: manual | docs: {base}/docs | control: {base}/_mock/health\n"
+    assert banner[3] == f"  dashboard: {base}/_mock/ui\n"
     assert all(line.isascii() for line in banner)
     with httpx.Client(base_url=base, timeout=10) as http:
         # connecting right after the banner works (the socket listens before the URL is printed)
@@ -120,6 +125,21 @@ def test_serve_port_0_prints_the_port_serves_and_stops_cleanly(start_server, tmp
     proc.send_signal(stop_signal)
     assert proc.wait(timeout=10) == 0
     assert lines.rest(5) == "uphunt-mock stopped\n"
+
+
+def test_an_open_dashboard_stream_ends_at_once_when_the_server_stops(start_server):
+    # uvicorn waits for open responses before shutting down; an event stream never ends by itself,
+    # so without closing it first every stop would hit the graceful-shutdown timeout instead.
+    proc, base, lines = start_server("--clock", "manual")
+    with httpx.stream("GET", base + "/_mock/events", timeout=10) as stream:
+        received = stream.iter_lines()
+        assert next(received) == "retry: 2000"
+        proc.send_signal(signal.SIGTERM)
+        rest = list(received)  # ends when the server closes the stream (or fails on the 10 s read timeout)
+    assert "event: hello" in rest
+    assert proc.wait(timeout=10) == 0
+    assert lines.rest(5) == "uphunt-mock stopped\n"
+    assert "graceful shutdown exceeded" not in proc.stderr_path.read_text()
 
 
 def test_bad_world_file_exits_2_with_file_line_reason(tmp_path):

@@ -266,3 +266,14 @@ def test_injected_errors_carry_what_real_ones_do() -> None:
         assert r.json() == {"status": 403, "error": "Forbidden",
                             "message": "Your subscription does not include access to the Feed API."}  # fmt: skip
         assert credits(c) == {"balance": 100000, "spent": 0, "granted": 100000}
+
+
+def test_the_dashboards_library_of_a_jobo_mock_is_the_jobo_folder() -> None:
+    rt = Runtime(vendor="jobo", clock="manual")
+    with TestClient(create_app(rt)) as c:
+        listed = c.get("/_mock/scenarios/library").json()
+        assert sorted(f["file"] for f in listed["files"]) == sorted(p.name for p in LIBRARY.glob("*.yaml"))
+        assert all(f["error"] is None and f["rules"] >= 1 for f in listed["files"])
+        assert c.post("/_mock/scenarios/library/maintenance").status_code == 201
+        assert [s["name"] for s in c.get("/_mock/scenarios").json()["scenarios"]] == ["maintenance"]
+        assert c.post("/_mock/scenarios/library/chaos").status_code == 404  # UpHunt's, not this vendor's

@@ -94,6 +94,17 @@ def _call(client: AsgiClient, op: tuple[Any, ...], queues: list[str]) -> Any:
         r = client.post(
             "/_mock/scenarios", content=SCENARIOS[op[1]].encode(), headers={"content-type": "application/yaml"}
         )
+    elif kind == "until":
+        r = client.post("/_mock/clock/advance", json_body={"until": op[1]})
+    elif kind == "redeliver":
+        deliveries = client.get("/_mock/webhooks/deliveries").json()["deliveries"]
+        target = deliveries[op[1] % len(deliveries)]["deliveryId"] if deliveries else "dlv_none"
+        r = client.post(f"/_mock/webhooks/deliveries/{target}/redeliver")
+        if r.status_code == 200:  # the attempts' real latencies differ; everything else must not
+            body = r.json()
+            for a in body["attempts"]:
+                a.pop("latencyMs")
+            return r.status_code, body
     elif kind == "clear":
         r = client.request("DELETE", "/_mock/scenarios")
     elif kind == "reset":
@@ -135,6 +146,8 @@ operations = st.one_of(
     st.tuples(st.just("scenario"), st.sampled_from(sorted(SCENARIOS))),
     st.tuples(st.just("clear")),
     st.tuples(st.just("reset")),
+    st.tuples(st.just("until"), st.sampled_from(["nextEvent", "settled"])),
+    st.tuples(st.just("redeliver"), st.integers(0, 5)),
 )
 
 

@@ -10,7 +10,8 @@ The pipeline for a vendor's API request (:func:`_serve_api`), stage by stage:
 6. convert and validate parameters and body against the spec (400 / 422);
 7. call the vendor's handler for the operation, which calls the domain;
    every refusal is an :class:`ApiError` rendered by :meth:`Vendor.render_error`;
-8. add the X-RateLimit-* headers and finish the journal entry.
+8. add the X-RateLimit-* headers and finish the journal entry (with the response
+   as sent), and count the change for the live dashboard (a counter, nothing more).
 
 Stages 4-8 are synchronous, so each request's effect on the state is atomic
 under any number of concurrent requests on the event loop.
@@ -231,11 +232,13 @@ class _ApiEndpoint:
         if response is None:
             response = handle(rt, op, request, raw, rid, manual)
         entry.status = response.status_code
+        entry.raw_response = response
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
         if rt.journal_sinks:
             for sink in rt.journal_sinks:
                 sink(entry)
+        rt.changes.bump("request")
 
 
 async def arrive(
@@ -325,12 +328,19 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
             check_params(op, params)
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
             body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
+            if op.method != "GET":
+                rt.meters.sample()  # what API requests changed, at the simulated time they did, before time moves
             result = handler(rt, params, body)
             if asyncio.iscoroutine(result):
                 result = await result
-            status, payload = result
         except RequestInvalid as exc:
             return json_response(exc.status, {"error": exc.message})
+        finally:
+            if op.method != "GET":
+                rt.changes.bump("world")  # a control operation may change anything; the dashboard refetches
+        if not isinstance(result, tuple):
+            return result  # an ASGI app: the dashboard's page, assets and event stream
+        status, payload = result
         return json_response(status, payload)
 
     return endpoint
@@ -347,9 +357,15 @@ class MockApp(Starlette):
     lane gets the same 500 JSON body as on the Starlette lane.
     """
 
-    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.direct = direct
+        self.runtime = runtime
+
+    def close_streams(self) -> None:
+        """End the open event streams (``GET /_mock/events``): called by the server before it shuts
+        down, since uvicorn waits for open responses before the lifespan shutdown."""
+        self.runtime.changes.close()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
@@ -439,9 +455,14 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
         rt.reset_hooks.append(driver.restart)
         driver.start()
         rt.webhooks.start()  # webhook attempts queued while no event loop ran
+        publisher = asyncio.get_running_loop().create_task(rt.changes.run())  # the dashboard's live notices
         try:
             yield
         finally:
+            rt.changes.close()
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
             rt.reset_hooks.remove(driver.restart)
             await driver.stop()
             await rt.webhooks.aclose()  # the shared HTTP client
@@ -451,6 +472,7 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
         direct=direct,
+        runtime=rt,
     )
     app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
     app.state.runtime = rt

@@ -1,14 +1,18 @@
 """Handlers of the mock's own control API (``/_mock/...``, openapi/control.yaml).
 
 Each one translates to a :class:`~mock_server.runtime.Runtime` method, which
-is the same API the pytest plugin uses in-process.
+is the same API the pytest plugin uses in-process. A handler returns
+``(status, JSON body)``, possibly from a coroutine, or an ASGI app (a Starlette
+``Response``) for what is not JSON: the dashboard's page, its assets and its
+event stream (:mod:`mock_server.core.dashboard.control`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
+from .dashboard.control import DASHBOARD_HANDLERS
 from .runtime import Runtime
 from .spec import load_spec
 from .validation import RequestInvalid
@@ -39,7 +43,7 @@ ADVANCE_WEBHOOK_WAIT = 60.0
 
 async def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     try:
-        result = rt.advance(float(body["seconds"]))
+        result = rt.advance_until(body["until"]) if "until" in body else rt.advance(float(body["seconds"]))
     except ValueError as exc:
         raise RequestInvalid(422, str(exc)) from None
     # Return only after the webhook attempts that fell due have completed (and their overdue retries ran).
@@ -118,14 +122,15 @@ def expire_catalogue_job(rt: Runtime, params: dict[str, Any], body: Any) -> Cont
 
 
 def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    entries = rt.journal.as_list()
-    if "operationId" in params:
-        entries = [e for e in entries if e["operationId"] == params["operationId"]]
-    if "status" in params:
-        entries = [e for e in entries if e["status"] == params["status"]]
-    if "limit" in params:
-        entries = entries[-params["limit"] :] if params["limit"] else []
-    return 200, {"requests": entries, "dropped": rt.journal.dropped, "capacity": rt.journal.capacity}
+    entries = rt.journal.select(
+        operation_id=params.get("operationId"),
+        status=params.get("status"),
+        api_key=params.get("apiKey"),
+        matched_rule=params.get("matchedRule"),
+        after=params.get("after"),
+        limit=params.get("limit"),
+    )
+    return 200, {"requests": [e.as_dict() for e in entries], "dropped": rt.journal.dropped, "capacity": rt.journal.capacity}
 
 
 def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -178,7 +183,7 @@ def get_control_spec(rt: Runtime, params: dict[str, Any], body: Any) -> ControlR
     return 200, load_spec("control.yaml")
 
 
-CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
+CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], Any]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
     "getState": get_state,
@@ -199,3 +204,4 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "restoreSnapshot": restore_snapshot,
     "getControlSpec": get_control_spec,
 }
+CONTROL_HANDLERS.update(DASHBOARD_HANDLERS)

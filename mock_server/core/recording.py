@@ -8,7 +8,7 @@ restored by replaying it on a fresh backend (:mod:`mock_server.core.snapshot`). 
 * every API request, in two steps: ``api`` when it arrives (journal, scenario rules) and
   ``handle`` when its handler runs (after a scenario delay, other requests may come in between);
 * the control calls that change state: ``advance``, ``settle``, ``account``, ``load``, ``clear``,
-  ``reset``;
+  ``reset``, ``redeliver`` (a webhook delivery sent again);
 * ``tick``: the scheduler ran events on its own (real and scaled clocks; drained retries);
 * ``attempt``: a webhook attempt completed, with what the receiver answered (real HTTP is not
   replayed; its outcome is).

@@ -79,6 +79,9 @@ class Runtime:
         self.sim: Any = self._build()
         self.webhooks = WebhookDispatcher.install(self)  # POSTs the backend's events to each account's URL
         self.scenarios = ScenarioEngine(self)  # scripted failures: load / load_file / clear / list
+        from .dashboard import install  # change notifications (GET /_mock/events) and account meters
+
+        self.changes, self.meters = install(self)
         self.recorder.built(self.built_at)
 
     @property
@@ -140,12 +143,32 @@ class Runtime:
             ran = self.sim.scheduler.advance(seconds)
         return {**self.clock_info(), "eventsRun": ran}
 
+    def advance_until(self, target: str) -> dict[str, Any]:
+        """Manual clock: ``nextEvent`` runs the next scheduled event(s); ``settled`` runs until nothing is in progress."""
+        if not isinstance(self.clock, ManualClock):
+            raise ValueError(f"the clock is {self.clock.mode}; only the manual clock can be advanced")
+        if target not in ("nextEvent", "settled"):
+            raise ValueError(f"until must be nextEvent or settled, got {target!r}")
+        scheduler = self.sim.scheduler
+        before = scheduler.events_run
+        # Through advance() and settle(): each is a recorded input, so a snapshot replays it.
+        if target == "settled":
+            self.settle()
+        elif (due := scheduler.next_due()) is not None:
+            self.advance(max(0.0, due - self.clock.now()))
+        return {**self.clock_info(), "eventsRun": scheduler.events_run - before}
+
     def settle(self, max_seconds: float = 86_400.0) -> float:
         """Manual clock: advance until nothing is in progress."""
         if not isinstance(self.clock, ManualClock):
             raise ValueError("settle() needs the manual clock")
         with self.recorder.input("settle", self.clock.now(), max_seconds):
             return float(self.sim.settle(max_seconds))
+
+    def redeliver(self, delivery_id: str) -> Any:
+        """One more attempt of a webhook delivery, now (KeyError: unknown id; ValueError: held or in flight)."""
+        with self.recorder.input("redeliver", self.clock.now(), delivery_id):
+            return self.webhooks.redeliver(delivery_id)
 
     def account_view(self, api_key: str) -> dict[str, Any] | None:
         return self.vendor.account_view(self, api_key)

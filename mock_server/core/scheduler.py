@@ -41,6 +41,7 @@ class Scheduler:
         self._heap: list[Event] = []
         self._seq = itertools.count()
         self._wake: asyncio.Event | None = None
+        self.events_run = 0  # every event run so far (the control API reports how many an advance ran)
         # Called with the time after run_due ran at least one event on its own (snapshot inputs).
         self.on_run: Callable[[float], None] | None = None
 
@@ -84,6 +85,7 @@ class Scheduler:
                     self.clock.set(event.due)
                 event.callback()
                 ran += 1
+        self.events_run += ran
         if ran and self.on_run is not None:
             self.on_run(limit)
         return ran

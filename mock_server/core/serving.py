@@ -31,7 +31,22 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-class QuietExitServer(uvicorn.Server):
+class StreamClosingServer(uvicorn.Server):
+    """uvicorn, plus: open event streams end as soon as shutdown starts.
+
+    uvicorn waits for every open response (up to ``timeout_graceful_shutdown``) before it
+    runs the lifespan shutdown, and a dashboard's ``GET /_mock/events`` never ends by itself;
+    so the app's ``close_streams()`` (when it has one) is called first, and stopping stays prompt.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close = getattr(self.config.app, "close_streams", None)
+        if close is not None:
+            close()
+        await super().shutdown(sockets)
+
+
+class QuietExitServer(StreamClosingServer):
     """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
     a mock stopped on purpose should exit 0, so the captured signals are dropped.
 
@@ -65,7 +80,7 @@ class ServerThread:
         self.port: int = self.sock.getsockname()[1]
         self.host = host
         config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1, access_log=False)
-        self.server = uvicorn.Server(config)
+        self.server = StreamClosingServer(config)
         self.startup_timeout = startup_timeout
         self.thread = threading.Thread(target=self._run, name=f"uphunt-mock:{self.port}", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None

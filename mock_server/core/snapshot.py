@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import __version__
 from .clock import ManualClock, ScaledClock, pinned
-from .journal import Entry, Journal
+from .journal import Entry, Journal, SentResponse
 from .recording import Entry as Input
 from .recording import header_pairs
 from .webhooks import WebhookSettings
@@ -124,6 +124,8 @@ def _input_json(e: Input) -> dict[str, Any]:
         out.update(document=e[2], source=e[3])
     elif op == "attempt":
         out.update(deliveryId=e[2], copy=e[3], attempt=e[4])
+    elif op == "redeliver":
+        out["deliveryId"] = e[2]
     return out
 
 
@@ -155,6 +157,8 @@ def _input_from(d: dict[str, Any]) -> Input:
         return (op, t, d["document"], d["source"])
     if op == "attempt":
         return (op, t, d["deliveryId"], int(d["copy"]), d["attempt"])
+    if op == "redeliver":
+        return (op, t, d["deliveryId"])
     if op in ("tick", "clear", "reset"):
         return (op, t)
     raise SnapshotError(400, f"not a snapshot input: unknown op {op!r}")
@@ -185,6 +189,7 @@ def _journal_json(journal: Journal) -> dict[str, Any]:
                 "latencyMs": e.latency_ms,
                 "operationId": e.operation_id,
                 "matchedRule": e.matched_rule,
+                "response": _response_json(e.response_raw()),
             }
         )
     next_id = next(copy.copy(journal._ids))
@@ -214,9 +219,24 @@ def _journal_from(d: dict[str, Any]) -> Journal:
                 latency_ms=e["latencyMs"],
                 operation_id=e["operationId"],
                 matched_rule=e["matchedRule"],
+                raw_response=_response_from(e.get("response")),
             )
         )
     return journal
+
+
+def _response_json(raw: tuple[int, list[tuple[bytes, bytes]], bytes] | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    status, headers, body = raw
+    return {"status": status, "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers], "body": _bytes_json(body)}
+
+
+def _response_from(d: dict[str, Any] | None) -> SentResponse | None:
+    if not d:
+        return None
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in d["headers"]]
+    return SentResponse(int(d["status"]), headers, _bytes_from(d["body"]))
 
 
 # ── restoring ───────────────────────────────────────────────────────────────
@@ -336,3 +356,6 @@ def _replay(rt: Any, inputs: list[Input]) -> None:
                 rt.reset()
             elif op == "attempt":
                 rt.webhooks.replay_attempt(e[2], e[3], e[4], t)
+            elif op == "redeliver":
+                with contextlib.suppress(KeyError, ValueError):  # refused live too (unknown, held, in flight)
+                    rt.redeliver(e[2])

@@ -168,6 +168,10 @@ class Vendor:
         """Expire a job now (idempotent): its view, or None when there is no such job."""
         raise NotSupported(f"The {self.title} vendor has no job control")
 
+    def dashboard_source(self) -> Any:
+        """What the live dashboard draws of this vendor (:class:`mock_server.core.dashboard.source.DashboardSource`), or None."""
+        return None
+
     # ── scenarios and webhooks ──────────────────────────────────────────
 
     def scenario_hooks(self) -> Any:

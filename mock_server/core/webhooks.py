@@ -217,6 +217,8 @@ class Delivery:
     next_due: float | None = None
     held: bool = False  # reorder directive: waiting for the next event to the same URL
     release_after: list[Delivery] = field(default_factory=list)  # held deliveries that go after our first attempt
+    scheduled: Any = None  # the scheduler event of the next attempt (cancelled by a redelivery)
+    in_flight: bool = False  # an HTTP attempt is under way
 
     def headers(self, attempt: int, now_ms: int) -> dict[str, str]:
         own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body, attempt, now_ms)
@@ -255,6 +257,7 @@ class WebhookDispatcher:
         self._vendor: Vendor | None = None
         self._ids = random.Random(0)
         self._generation = 0  # bumped by reset(): results of older attempts are ignored
+        self.change_listeners: list[Callable[[], None]] = []  # told when the log changes (the dashboard's feed)
         # Snapshot/restore (mock_server.core.snapshot): each completed attempt is reported as an input;
         # while a snapshot is replayed, attempts are not sent: their recorded outcomes are applied.
         self.on_attempt: Callable[[Delivery, Attempt, float], None] | None = None
@@ -324,6 +327,38 @@ class WebhookDispatcher:
         """Every delivery still in the log, oldest first, in the control API's ``Delivery`` shape."""
         return [d.as_dict() for d in self._log]
 
+    def find(self, delivery_id: str) -> Delivery | None:
+        """The delivery with this id still in the log (the delivery itself rather than a scenario's copy)."""
+        matches = [d for d in self._log if d.delivery_id == delivery_id]
+        return min(matches, key=lambda d: d.copy) if matches else None
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """One more attempt of a delivery, now (same id and body); KeyError if unknown, ValueError if held.
+
+        The attempt is started at once (queued if no event loop runs, like any attempt);
+        ``await drain()`` to wait for it. A pending retry is replaced by this attempt.
+        """
+        delivery = self.find(delivery_id)
+        if delivery is None or delivery.sim is not self._sim:
+            raise KeyError(delivery_id)
+        if delivery.held:
+            raise ValueError(
+                f"delivery {delivery_id} is held by a scenario (reorder) until the next event for its URL"
+            )
+        if delivery.in_flight:
+            raise ValueError(f"an attempt of delivery {delivery_id} is under way; redeliver once it has completed")
+        if delivery.scheduled is not None:
+            delivery.scheduled.cancel()
+        delivery.state = "pending"
+        self._schedule(delivery, delivery.sim.clock.now())
+        delivery.sim.scheduler.run_due()
+        self._changed()
+        return delivery
+
+    def _changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
+
     def reset(self) -> None:
         """Empty the log, forget held and queued attempts, stop in-flight ones.
 
@@ -365,15 +400,19 @@ class WebhookDispatcher:
             for delivery in batch:
                 delivery.held = True
             self._held.setdefault(url, []).extend(batch)
+            self._changed()
             return
         batch[0].release_after = self._held.pop(url, [])
         for delivery in batch:
             self._schedule(delivery, due)
+        self._changed()
 
     def _schedule(self, delivery: Delivery, due: float) -> None:
         delivery.next_due = due
         number = len(delivery.attempts) + 1
-        delivery.sim.scheduler.at(due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}")
+        delivery.scheduled = delivery.sim.scheduler.at(
+            due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}"
+        )
 
     def _release(self, delivery: Delivery, after: float) -> None:
         delivery.held = False
@@ -431,6 +470,7 @@ class WebhookDispatcher:
         status: int | None = None
         error: str | None = None
         started = time.perf_counter()
+        delivery.in_flight = True
         try:
             headers = delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
             response = await asyncio.wait_for(post_once(self._http(), delivery.url, delivery.body, headers), timeout)
@@ -446,6 +486,8 @@ class WebhookDispatcher:
             error = f"connection failed: {_root_cause(exc)}"
         except httpx.HTTPError as exc:
             error = error_text(exc)
+        finally:
+            delivery.in_flight = False
         latency_ms = (time.perf_counter() - started) * 1000
         if generation != self._generation:
             return
@@ -457,6 +499,7 @@ class WebhookDispatcher:
         if self.on_attempt is not None:
             self.on_attempt(delivery, attempt, at)
         delivery.attempts.append(attempt)
+        delivery.scheduled = None
         if attempt.status is not None and 200 <= attempt.status < 300:
             delivery.state, delivery.next_due = "delivered", None
         elif len(delivery.attempts) >= self.settings.max_attempts:
@@ -466,6 +509,7 @@ class WebhookDispatcher:
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)
+        self._changed()
 
     # ── replaying a snapshot ────────────────────────────────────────────
 

@@ -68,18 +68,7 @@ class ScenarioEngine:
             return self._load(doc, source)
 
     def _load(self, doc: str | dict[str, Any], source: str) -> dict[str, Any]:
-        scenario = compile_document(
-            doc,
-            source,
-            rt=self.rt,
-            language=self.language,
-            vocabulary=self.vocabulary,
-            operations=self._operations,
-            default_seed=self.rt.world.seed,
-        )
-        if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
-            index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
-            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        scenario = self.check(doc, source)
         scenario.restart()
         for i, existing in enumerate(self.scenarios):
             if existing.name == scenario.name:
@@ -94,6 +83,22 @@ class ScenarioEngine:
         self._run_start_rules(scenario)
         self._sync_request_hook()
         return scenario.view()
+
+    def check(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
+        """Validate and compile a scenario without loading it (SourceError when invalid)."""
+        scenario = compile_document(
+            doc,
+            source,
+            rt=self.rt,
+            language=self.language,
+            vocabulary=self.vocabulary,
+            operations=self._operations,
+            default_seed=self.rt.world.seed,
+        )
+        if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
+            index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
+            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        return scenario
 
     def load_file(self, path: str | Path) -> dict[str, Any]:
         try:

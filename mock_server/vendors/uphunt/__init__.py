@@ -17,6 +17,7 @@ from mock_server.core.errors import ApiError
 from mock_server.core.vendor import Vendor
 
 from . import control, errors
+from .dashboard import DASHBOARD
 from .domain.errors import DomainError
 from .handlers import HANDLERS
 from .scenario_actions import UPHUNT_SCENARIOS
@@ -122,6 +123,9 @@ class UpHuntVendor(Vendor):
 
     def scenario_hooks(self) -> Any:
         return UPHUNT_SCENARIOS
+
+    def dashboard_source(self) -> Any:
+        return DASHBOARD
 
     def webhook_url(self, backend: Simulator, api_key: str) -> str | None:
         account = backend.accounts.get(api_key)

@@ -20,6 +20,7 @@ from .world import freelancer_from_dict
 if TYPE_CHECKING:
     from mock_server.core.runtime import Runtime
 
+    from .domain.applications import Application
     from .domain.simulator import Simulator
 
 
@@ -65,16 +66,19 @@ def put_account(rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dic
     return view, created
 
 
+def application_state(app: Application) -> dict[str, Any]:
+    """An application as ``GET /_mock/state`` shows it (``ApplicationState``): the status record plus bookkeeping."""
+    record = app.status_record()
+    record.update(
+        apiKey=mask_secret(app.api_key),
+        agencyId=app.agency_id,
+        createdAt=round(app.created_at * 1000),
+        pickupAt=round(app.pickup_at * 1000),
+        completesAt=round(app.completes_at * 1000),
+    )
+    return record
+
+
 def state(sim: Simulator) -> dict[str, Any]:
-    apps = []
-    for app in sim.applications.values():
-        record = app.status_record()
-        record.update(
-            apiKey=mask_secret(app.api_key),
-            agencyId=app.agency_id,
-            createdAt=round(app.created_at * 1000),
-            pickupAt=round(app.pickup_at * 1000),
-            completesAt=round(app.completes_at * 1000),
-        )
-        apps.append(record)
+    apps = [application_state(app) for app in sim.applications.values()]
     return {"accounts": [account_view(sim, k) for k in sim.accounts], "applications": apps}
