@@ -80,8 +80,8 @@ class JoboMock(UpHuntMock):
 
     def catalogue(self) -> dict[str, Any]:
         """``{"live": {"jobs", "active", "companies"}, "sandbox": {...}}``."""
-        result: dict[str, Any] = self.state()["catalogue"]
-        return result
+        state: dict[str, Any] = self._call("GET", "/_mock/state", "read the state")  # Jobo's state has a catalogue
+        return state["catalogue"]
 
     def active_jobs(self, sandbox: bool = False, batch_size: int = 1000) -> dict[str, dict[str, Any]]:
         """Every active job as the feed serves it now, by id: the oracle to compare a client's copy with.
