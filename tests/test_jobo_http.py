@@ -345,3 +345,23 @@ def test_whole_number_floats_are_integers(client: TestClient) -> None:
     assert r.status_code == 200 and len(r.json()["jobs"]) == 3
     r = client.post("/api/jobs/feed", json={"batch_size": 3.5}, headers=SANDBOX)
     assert r.status_code == 400
+
+
+def test_the_journal_keeps_the_start_of_a_large_response_body_not_the_page() -> None:
+    """A journal of 1,000 entries must not hold 1,000 feed pages (2.7 MB each by default): a body over 64 KiB
+    keeps its start and its size; small answers stay whole (parsed JSON)."""
+    from mock_server.core.journal import RESPONSE_BODY_LIMIT
+
+    rt = Runtime(jobo_world(), clock="manual")
+    with TestClient(create_app(rt)) as c:
+        page = c.post("/api/jobs/feed", json={"batch_size": 200}, headers=SANDBOX)
+        small = c.get("/api/jobs", params={"page_size": 1}, headers=SANDBOX)
+        assert len(page.content) > RESPONSE_BODY_LIMIT > len(small.content)
+        kept = rt.journal.entries[-2].raw_response
+        assert (len(kept.body), kept.size) == (RESPONSE_BODY_LIMIT, len(page.content))
+        feed_entry, search_entry = c.get("/_mock/requests").json()["requests"][-2:]
+        assert feed_entry["response"]["status"] == 200
+        assert feed_entry["response"]["headers"]["x-has-more"] == page.headers["X-Has-More"]
+        assert feed_entry["response"]["body"].startswith('{"jobs":[{"id":"')
+        assert feed_entry["response"]["body"].endswith(f"… ({len(page.content)} bytes)")
+        assert search_entry["response"]["body"] == small.json()

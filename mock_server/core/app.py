@@ -43,6 +43,7 @@ from .clock import ManualClock, pinned, reset_pin, set_pin
 from .control import CONTROL_HANDLERS
 from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
+from .journal import keep_response
 from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
 from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
@@ -232,7 +233,7 @@ class _ApiEndpoint:
         if response is None:
             response = handle(rt, op, request, raw, rid, manual)
         entry.status = response.status_code
-        entry.raw_response = response
+        entry.raw_response = keep_response(response)  # a large body: its start and size only
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
         if rt.journal_sinks:
