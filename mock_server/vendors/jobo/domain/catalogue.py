@@ -75,13 +75,15 @@ class Job:
         "seq", "id", "title", "normalized_title", "alt_titles", "role", "company", "source", "locations",
         "work_model", "employment_type", "experience_level", "skills", "soft_skills", "compensation",
         "salary_usd", "created_at", "updated_at", "date_posted", "valid_through", "expired_at", "version",
-        "flags", "has_summary", "title_text", "full_text", "overrides", "slug",
+        "flags", "has_summary", "title_text", "full_text", "overrides", "slug", "rendered",
     )  # fmt: skip
 
     def __init__(self, **fields: Any) -> None:
         self.overrides: dict[str, Any] = {}
         self.expired_at: float | None = None
         self.version = 0
+        # What a renderer keeps of the job as it is now (opaque here); every change below clears it.
+        self.rendered: Any = None
         for key, value in fields.items():
             setattr(self, key, value)
         self.title_text = self.full_text = ""
@@ -289,6 +291,7 @@ class Catalogue:
         if job.expired_at is not None:
             return
         self.version += 1
+        job.rendered = None
         job.expired_at = at
         job.valid_through = at
         pos = self._active_pos.pop(job.seq)
@@ -335,6 +338,7 @@ class Catalogue:
 
     def _update(self, job: Job, at: float, rng: random.Random | None = None) -> None:
         self.version += 1
+        job.rendered = None
         job.updated_at = max(at, job.updated_at)
         job.version += 1
         job.has_summary = True
@@ -410,6 +414,7 @@ class Catalogue:
 
     def _pin(self, job: Job, fields: dict[str, Any]) -> None:
         self.version += 1
+        job.rendered = None
         simple = ("title", "source", "work_model", "employment_type", "experience_level")
         for key in simple:
             if key in fields:

@@ -404,9 +404,7 @@ def rank(jobs: Iterable[Job], q: JobQuery, *, newest_first: bool = False) -> lis
     return hits
 
 
-def page_of(
-    hits: list[Job], counts: dict[str, list[dict[str, int | str]]], *, page: int, page_size: int
-) -> SearchPage:
+def page_of(hits: list[Job], counts: dict[str, list[dict[str, int | str]]], *, page: int, page_size: int) -> SearchPage:
     """One page of ranked ``hits`` (their ``counts`` facets cover them all, not only the page)."""
     start = (page - 1) * page_size
     return SearchPage(
