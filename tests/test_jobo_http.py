@@ -348,7 +348,7 @@ def test_whole_number_floats_are_integers(client: TestClient) -> None:
 
 
 def test_the_journal_keeps_the_start_of_a_large_response_body_not_the_page() -> None:
-    """A journal of 1,000 entries must not hold 1,000 feed pages (2.7 MB each by default): a body over 64 KiB
+    """A journal of 1,000 entries must not hold 1,000 feed pages (2.7 MB each by default): a body over 16 KiB
     keeps its start and its size; small answers stay whole (parsed JSON)."""
     from mock_server.core.journal import RESPONSE_BODY_LIMIT
 

@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 MAX_BODY_CHARS = 16 * 1024
-# Bytes of a response body an entry keeps: a larger body keeps its start and its size, so a journal of
-# 1,000 entries never holds 1,000 copies of a 2.7 MB Jobo feed page (it did: 2.7 GB).
-RESPONSE_BODY_LIMIT = 64 * 1024
+# Bytes of a response body an entry keeps: a larger body keeps its start (what the journal shows of a
+# long text anyway) and its size, so a journal of 1,000 entries never holds 1,000 copies of a 2.7 MB
+# Jobo feed page (it did: 2.7 GB).
+RESPONSE_BODY_LIMIT = MAX_BODY_CHARS
 _SECRET_HEADERS = ("x-api-key", "authorization")
 
 
