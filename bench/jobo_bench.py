@@ -224,7 +224,16 @@ NOTES = [
     "until the catalogue changes (paging through it, or polling a search, ranks it once). The feed recounted "
     "every match for `estimated_total` and encoded 2.7 MB with the json module (72 ms); now an unfiltered "
     "count is the catalogue's active count, bodies are encoded with orjson, and each job's record is kept "
-    "encoded (2.8 KB, half the memory of the dict it replaces) and embedded as an `orjson.Fragment`.",
+    "encoded on the job (2.8 KB, half the memory of the dict it replaces) and embedded as an `orjson.Fragment`.",
+    "",
+    "Over the socket, the first run after those changes still gave the feed 0.27x: the request journal kept "
+    "every response whole (the dashboard shows responses), so the mock held every 2.7 MB page it had sent, "
+    "up to the journal's 1,000 entries (2.7 GB; +529 MB after 200 pages). An entry now keeps 16 KiB of a "
+    "large body and its size (+6 MB after 200 pages).",
+    "",
+    "Two cores carry both servers, wrk and whatever else runs on the machine: at 10 connections the mock and "
+    "the bare app compete for the same core, and runs move by +-50% (see min / max). The ratios of one run "
+    "are the figures to compare; take them on an idle machine when you can.",
 ]
 
 
