@@ -2,7 +2,7 @@
 
 Its sync is the reference client's (backfill, ``updated_after`` watermark, expired sweep); its
 retries are one generic loop ("retry 409, 429 and 5xx with 1, 2, 4 s of backoff"), which breaks
-seed 004's retry table three ways, each found by hypothesis with a minimal fault schedule (see
+the Status Codes page's retry table three ways, each found by hypothesis with a minimal fault schedule (see
 test_example_jobo_naive_client.py and docs/guide/jobo.md):
 
 1. on 429 it backs off 1 s instead of waiting ``Retry-After``;

@@ -6,7 +6,7 @@
   from the same watermark and drop those ids. The watermark moves only when a run completes, so a
   failed run is simply covered by the next one. (The docs' ``posted_after`` watermark filters on
   the employer's posting date and misses jobs posted days before Jobo found them.)
-* Retries (seed 004's table): 400, 401, 402, 403 and 404 are never retried; 409
+* Retries (the Status Codes page's table): 400, 401, 402, 403 and 404 are never retried; 409
   ``feed_cursor_restart_required`` starts a new scan from ``replacement_request`` (never the same
   cursor); 429 waits exactly ``Retry-After`` (repeated 429s add a jittered backoff); 500, 502, 504
   and a dropped connection back off from 1 s, doubling, capped at 30 s, 4 retries; 503 waits
@@ -63,8 +63,8 @@ class JoboSyncClient:
     rng: random.Random = field(default_factory=random.Random)
     batch_size: int = 500
     overlap: float = 900.0  # seconds the watermark reaches back (clock skew; the docs say 15 minutes)
-    retries_500: int = 4  # seed 004: 3-5
-    retries_503: int = 5  # seed 004: up to 5
+    retries_500: int = 4  # the Status Codes page: 3-5
+    retries_503: int = 5  # the Status Codes page: up to 5
     retries_429: int = 8
     max_restarts: int = 3
     timeout: float = 120.0  # the SDK's feed timeout: a page can carry 1,000 full job records
@@ -83,7 +83,7 @@ class JoboSyncClient:
         assert self.http is not None
         self.http.close()
 
-    # ── one call, with seed 004's retries ──
+    # ── one call, with the Status Codes page's retries ──
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response | JoboError:
         assert self.http is not None
@@ -101,7 +101,7 @@ class JoboSyncClient:
         return JoboError(res.status_code, body, float(value) if value.strip().isdigit() else None)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One request, retried as seed 004's table says; raises :class:`JoboError` when it fails for good."""
+        """One request, retried as the Status Codes page's table says; raises :class:`JoboError` when it fails for good."""
         tries = {500: 0, 503: 0, 429: 0}
         for _ in range(1 + self.retries_500 + self.retries_503 + self.retries_429):
             res = self._send(method, path, **kwargs)

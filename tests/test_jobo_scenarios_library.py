@@ -277,3 +277,14 @@ def test_the_dashboards_library_of_a_jobo_mock_is_the_jobo_folder() -> None:
         assert c.post("/_mock/scenarios/library/maintenance").status_code == 201
         assert [s["name"] for s in c.get("/_mock/scenarios").json()["scenarios"]] == ["maintenance"]
         assert c.post("/_mock/scenarios/library/chaos").status_code == 404  # UpHunt's, not this vendor's
+
+
+def test_serve_scenario_names_resolve_to_the_jobo_library() -> None:
+    """``uphunt-mock serve --vendor jobo --scenario maintenance`` loads scenarios/jobo/maintenance.yaml."""
+    from mock_server.core.scenarios import library
+
+    assert [e.name for e in library.entries("jobo")] == sorted(p.stem for p in LIBRARY.glob("*.yaml"))
+    for entry in library.entries("jobo"):
+        assert library.resolve(entry.name, "jobo") == LIBRARY / f"{entry.name}.yaml" and entry.description
+    with pytest.raises(ValueError, match="not in the jobo scenario library"):
+        library.resolve("chaos", "jobo")  # UpHunt's file

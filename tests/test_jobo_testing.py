@@ -1,7 +1,7 @@
 """The Jobo testing helpers (mock_server.testing.jobo) and the ``jobo_mock`` fixture of the pytest plugin.
 
 The handle and the fault schedules are exercised through the fixture; the invariants on hand-made
-journals (one per rule of seed 004's retry table); the fixture wiring (options, marker, one server
+journals (one per rule of the Status Codes page's retry table); the fixture wiring (options, marker, one server
 per configuration, reset between tests) through pytester in a fresh pytest session.
 """
 
@@ -88,7 +88,7 @@ def test_load_library_by_name(jobo_mock: JoboMock) -> None:
     assert [s["name"] for s in jobo_mock.load_library("free-plan")] == ["free-plan"]
     with jobo_mock.client() as c:
         assert c.post(FEED_PATH, json={}).status_code == 403
-    with pytest.raises(ValueError, match="no Jobo scenario 'nope'.*maintenance"):
+    with pytest.raises(ValueError, match="unknown scenario 'nope'.*jobo scenario library.*maintenance"):
         jobo_mock.load_library("nope")
 
 
@@ -115,7 +115,7 @@ def names(violations: list[Any]) -> list[str]:
     return [v.check for v in violations]
 
 
-def test_invariants_accept_seed_004s_recipe() -> None:
+def test_invariants_accept_the_status_codes_pages_recipe() -> None:
     page2 = {"cursor": "c2"}
     log = [
         req(1, 0, 200), req(2, 0, 500, page2), req(3, 1, 500, page2), req(4, 3, 0, page2), req(5, 7, 200, page2),
@@ -241,7 +241,7 @@ def test_feed(jobo_mock):
     result.stdout.fnmatch_lines(["*uphunt-mock journal*", "*+    0.000 s  getJobsFeed*POST /api/jobs/feed*-> 200"])
 
 
-def test_uphunt_mock_verify_runs_seed_004s_invariants_over_a_jobo_mocks_journal(
+def test_uphunt_mock_verify_runs_the_retry_tables_invariants_over_a_jobo_mocks_journal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A client in any language: ``uphunt-mock verify`` reads the Jobo vendor's invariants from the mock's health."""

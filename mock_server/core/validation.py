@@ -170,9 +170,9 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         low, high = err.schema.get("minProperties"), err.schema.get("maxProperties")
         count = f"exactly {low}" if low == high else (f"at least {low}" if err.validator == "minProperties" else f"at most {high}")
         return f"{target} must have {count} of the fields {names}"
-    if err.validator == "enum":
-        allowed = ", ".join(json.dumps(v) for v in err.validator_value)
-        return f"{target}: {json.dumps(err.instance)} is not one of {allowed}"
+    if err.validator == "enum" and isinstance(err.validator_value, list):
+        choices = ", ".join(json.dumps(v) for v in err.validator_value)
+        return f"{target}: {json.dumps(err.instance)} is not one of {choices}"
     return f"{target}: {err.message}"
 
 

@@ -1,17 +1,16 @@
-"""The scenario library: the ready-made ``*.yaml`` files shipped with the mock.
+"""The scenario library as the dashboard shows it: the ready-made files of the vendor being served.
 
-Looked up inside the installed package first (``mock_server/scenarios/`` once the
-wheel ships the library), else in the source checkout's ``scenarios/`` folder. The default
-vendor's files are at its top level, another vendor's in a folder named after it
-(``scenarios/jobo/``): a mock lists and loads its own vendor's.
+Where the library is and how it is laid out is :mod:`mock_server.core.scenarios.library`'s (the
+wheel's copy, else the source checkout's ``scenarios/``; the default vendor's files at the top level,
+another vendor's in a folder named after it, ``scenarios/jobo/``); this module checks and loads them.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..scenarios import library as shipped
 from ..vendor import DEFAULT_VENDOR
 from ..yaml_source import SourceError
 
@@ -21,14 +20,8 @@ if TYPE_CHECKING:
 
 def library_dir() -> Path | None:
     """The library folder, or None when neither the package nor the checkout has one."""
-    candidates = [
-        Path(str(resources.files("mock_server"))) / "scenarios",
-        Path(__file__).resolve().parents[3] / "scenarios",
-    ]
-    for folder in candidates:
-        if folder.is_dir() and any(folder.glob("*.yaml")):
-            return folder
-    return None
+    root = shipped.library_root()
+    return root if root.is_dir() else None
 
 
 def vendor_dir(vendor: str | None = None) -> Path | None:

@@ -46,6 +46,7 @@ class Rule:
 
     def view(self, scenario: Scenario) -> dict[str, Any]:
         """The rule's entry in GET /_mock/scenarios."""
+        state: str | dict[str, Any]
         if scenario.per == "global":
             remaining = None if self.times is None else max(0, self.times - self.fired.get("", 0))
             if remaining == 0:

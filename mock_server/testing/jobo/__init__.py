@@ -1,4 +1,4 @@
-"""Test a Jobo client against the mock: a handle, fault schedules from seed 004's retry table, invariants.
+"""Test a Jobo client against the mock: a handle, fault schedules from the Status Codes page's retry table, invariants.
 
     with serve(vendor="jobo") as mock:                      # or the pytest plugin's ``jobo_mock`` fixture
         mock.load_scenario(JoboFaultSchedule(feed=(None, Respond(503, retry_after=5))))
@@ -7,7 +7,7 @@
 
 * :class:`JoboMock`: the handle (UpHunt's, plus the job catalogue and an oracle read of the feed);
 * :class:`JoboFaultSchedule`: what goes wrong on the Nth feed page, expired sweep or search;
-* :func:`check_client` / :func:`assert_client_behaved`: seed 004's retry table as invariants
+* :func:`check_client` / :func:`assert_client_behaved`: the Status Codes page's retry table as invariants
   (never retry 400-404, never reuse a cursor after 409, wait exactly Retry-After on 429, back off
   from 1 s doubling to 30 s on 500 with 3-5 retries, wait 30-60 s on 503 with up to 5 retries);
 * hypothesis strategies of schedules: :func:`fault_schedules`, :func:`retryable_faults`,

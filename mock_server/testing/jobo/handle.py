@@ -7,7 +7,6 @@ job through a subscription key of its own, the oracle a sync client's copy is co
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...core.journal import mask_secret
@@ -49,11 +48,9 @@ class JoboMock(UpHuntMock):
 
     def load_library(self, name: str) -> list[dict[str, Any]]:
         """Load a ready-made Jobo scenario by name (``maintenance``, ``rate-limited``...: ``scenarios/jobo/``)."""
-        path = _library_dir() / f"{name}.yaml"
-        if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in _library_dir().glob("*.yaml")))
-            raise ValueError(f"no Jobo scenario {name!r} in {_library_dir()} (known: {known})")
-        return self.load_scenario(path)
+        from ...core.scenarios import library
+
+        return self.load_scenario(library.find(name, "jobo"))  # ValueError naming the library's files
 
     @property
     def requests(self) -> RequestLog:
@@ -102,13 +99,3 @@ class JoboMock(UpHuntMock):
                 return jobs
             body = {"cursor": page["next_cursor"]}
         raise AssertionError("the feed never ended")
-
-
-def _library_dir() -> Path:
-    """``scenarios/jobo/`` of the source checkout (the library that ships in the wheel, once it does)."""
-    from importlib import resources
-
-    packaged = resources.files("mock_server").joinpath("scenarios_library", "jobo")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "scenarios" / "jobo"

@@ -1,6 +1,6 @@
-"""Invariants of a well-behaved Jobo client, from seed 004's retry table.
+"""Invariants of a well-behaved Jobo client, from the Status Codes page's retry table.
 
-| Status | What a client must do (seed 004) | Check |
+| Status | What a client must do (the Status Codes page) | Check |
 |---|---|---|
 | 400, 401, 402, 403, 404 | never retry | ``terminal-not-retried`` |
 | 409 ``feed_cursor_restart_required`` | never the same cursor again: start a new scan (a first page, which has no cursor, is the replacement request itself) | ``cursor-not-reused`` |
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class JoboRecipe:
-    """Seed 004's retry table as numbers (change one to hold a client to a stricter or looser recipe)."""
+    """The Status Codes page's retry table as numbers (change one to hold a client to a stricter or looser recipe)."""
 
     backoff_start: float = 1.0  # 500: the first retry waits 1 s, each next one twice as long...
     backoff_cap: float = 30.0  # ... up to 30 s
@@ -216,7 +216,7 @@ def check_client(
     checks: Iterable[str] | None = None,
     recipe: JoboRecipe = DEFAULT_RECIPE,
 ) -> list[Violation]:
-    """Every violation of seed 004's retry table visible in the journal.
+    """Every violation of the Status Codes page's retry table visible in the journal.
 
     ``applications`` is unused (Jobo's data API has none); it keeps the signature of UpHunt's
     ``check_client`` so ``uphunt-mock verify`` can run either. ``checks`` selects among

@@ -2,7 +2,7 @@
 
 The faults are the same :class:`~mock_server.testing.schedule.Respond` / ``Drop`` / ``Delay`` as
 UpHunt's; a schedule turns them into a scenario document whose injected errors the Jobo vendor
-renders like its real ones (seed 004's bodies, ``Retry-After``, a 409's ``replacement_request``).
+renders like its real ones (the Status Codes page's bodies, ``Retry-After``, a 409's ``replacement_request``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ FEED = "getJobsFeed"
 EXPIRED = "getExpiredJobIds"
 SEARCH = "searchJobs"
 
-# Seed 004's retry table, by status: never retried, retried (with the wait the table gives), restart.
+# The Status Codes page's retry table, by status: never retried, retried (with the wait the table gives), restart.
 TERMINAL_STATUSES = frozenset({400, 401, 402, 403, 404})
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 RESTART_STATUS = 409  # feed_cursor_restart_required: never the same cursor, start a new scan
-INJECTED_429_RETRY_AFTER = 60.0  # what an injected 429 without its own retryAfter says (seed 004's example)
+INJECTED_429_RETRY_AFTER = (
+    60.0  # what an injected 429 without its own retryAfter says (the Status Codes page's example)
+)
 
 
 @dataclass(frozen=True)

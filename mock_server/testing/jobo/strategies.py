@@ -9,7 +9,7 @@ from .schedule import RESTART_STATUS, TERMINAL_STATUSES, JoboFaultSchedule
 
 
 def retryable_faults(max_retry_after: int = 60) -> Any:
-    """What seed 004 says to retry: 429 with a Retry-After of 1..max_retry_after s, 500, 503 (bare, or the
+    """What the Status Codes page says to retry: 429 with a Retry-After of 1..max_retry_after s, 500, 503 (bare, or the
     feed's ``Retry-After: 5`` under load, or maintenance's 30-60 s), or a dropped connection."""
     from hypothesis import strategies as st
 

@@ -1,4 +1,4 @@
-"""The Jobo Enterprise API (seed 004): jobs search and feed, companies, geocoding, credit wallet.
+"""The Jobo Enterprise API (https://jobo.world/docs): jobs search and feed, companies, geocoding, credit wallet.
 
 ``VENDOR`` is what :func:`mock_server.core.vendor.get_vendor` finds under the name ``jobo``.
 The spec is ``openapi/jobo.yaml``; the simulated service is :mod:`.domain`; handlers by
@@ -53,7 +53,7 @@ class JoboVendor(Vendor):
     demo_api_key = DEMO_API_KEY
     handlers = HANDLERS
     domain_errors = (domain_errors.JoboDomainError,)
-    # seed 004's retry table as client invariants (``uphunt-mock verify``), by name: no import of the test helpers
+    # the Status Codes page's retry table as client invariants (``uphunt-mock verify``), by name: no import of the test helpers
     client_invariants = "mock_server.testing.jobo:check_client"
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> JoboWorldFile:
@@ -88,7 +88,7 @@ class JoboVendor(Vendor):
 
     @cached_property
     def _ranges(self) -> dict[tuple[str, str], tuple[Any, Any]]:
-        """Bounds of every numeric input, per operation, for seed 004's "must be between" message."""
+        """Bounds of every numeric input, per operation, for the Status Codes page's "must be between" message."""
         spec = load_spec(SPEC_NAME)
 
         def resolve(node: Any) -> Any:
@@ -165,7 +165,7 @@ class JoboVendor(Vendor):
             ints = (
                 isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int)
             )
-            if ints and salary["min"] > salary["max"]:
+            if ints and isinstance(salary, dict) and salary["min"] > salary["max"]:
                 salary["min"], salary["max"] = salary["max"], salary["min"]
         query = case.query if isinstance(case.query, dict) else None
         if label == "GET /api/locations/geocode" and query is not None and not str(query.get("location", "")).strip():

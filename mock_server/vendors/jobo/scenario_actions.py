@@ -13,7 +13,7 @@ changes an account's ``credits``. What a Jobo rule can also say lives here:
 An injected answer (``respond: {status: N}``) is built with the same error classes and renderer as
 a real refusal: a 429 has ``retry_after`` and the ``X-RateLimit-*`` headers, a 402 the key's real
 balance, a 409 ``feed_cursor_restart_required`` a ``replacement_request`` made from the cursor's
-own filters, and 500/503 seed 004's bodies.
+own filters, and 500/503 the Status Codes page's bodies.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 JOBO_SCENARIOS = Vocabulary(subject_keys=("jobId", "companyId", "cursor"))
 
-# Injected messages where seed 004 has none (500 and 503 come from the error module's seed texts).
+# Injected messages where the Status Codes page has none (500 and 503 come from the error module's seed texts).
 DEFAULT_MESSAGES = {
     400: "Invalid request parameters.",
     403: "API key doesn't have permission for this resource.",
@@ -186,7 +186,7 @@ def _injected_error(
         kind = "Job" if subject.keys.get("jobId") else "Company"
         error = errors.NotFound(message or (f"{kind} '{ident}' not found." if ident else DEFAULT_MESSAGES[404]))
     else:
-        # 500 and 503 without a message of their own get seed 004's texts from the renderer.
+        # 500 and 503 without a message of their own get the Status Codes page's texts from the renderer.
         text = message or DEFAULT_MESSAGES.get(status) or f"HTTP {status} (injected by a scenario)"
         error = ApiError(text, status=status)
     error.headers.update(headers)
