@@ -21,10 +21,13 @@ from mock_server.core.spec import load_spec
 from mock_server.core.webhooks import check_webhook_url
 
 from . import errors
+from .autoapply_scenarios import JOBO_SCENARIOS  # the data API's vocabulary, extended for Auto Apply
 from .domain import errors as domain_errors
+from .domain.accounts import is_sandbox_key
 from .domain.autoapply.events import CallbackEvent, signature_header
 from .domain.autoapply.wire import application_view
 from .handlers import HANDLERS
+from .render import job_control_view
 from .world import DEMO_API_KEY, SPEC_NAME, JoboBackend, JoboWorldFile, auto_apply_view, update_auto_apply
 
 if TYPE_CHECKING:
@@ -56,7 +59,9 @@ class JoboVendor(Vendor):
     demo_api_key = DEMO_API_KEY
     handlers = HANDLERS
     domain_errors = (domain_errors.JoboDomainError,)
-    client_invariants = "mock_server.testing.jobo_autoapply:check_journal"  # by name: no import of the test helpers
+    # the Status Codes page's retry table and Auto Apply's rules as client invariants (``uphunt-mock verify``),
+    # by name: no import of the test helpers
+    client_invariants = "mock_server.testing.jobo_verify:check_client"
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> JoboWorldFile:
         return JoboWorldFile.from_file(path, seed) if path else JoboWorldFile.default(seed or 0)
@@ -157,6 +162,10 @@ class JoboVendor(Vendor):
             return f"Field '{where}' must be one of {', '.join(map(str, node['enum']))}."
         return message
 
+    def spending_is_free(self, api_key: str) -> bool:
+        """``jbe_test_`` keys read the sandbox catalogue and are never charged: a read-only check may search."""
+        return is_sandbox_key(api_key)
+
     def fit_contract_case(self, case: Any) -> None:
         """Rules the spec states in prose, applied to *positive* schemathesis cases of Jobo operations:
         dates must be real calendar dates, at most 10 positive ``queries``, ``salary_usd.min <= max``,
@@ -227,6 +236,30 @@ class JoboVendor(Vendor):
             raise ValueError(exc.message) from None
         return backend.world.account_view(account), created
 
+    def job_state(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        backend: JoboBackend = rt.sim
+        found = backend.world.find(job_id)
+        return None if found is None else job_control_view(*found)
+
+    def put_job(self, rt: Runtime, job_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Add a job (discovered now) or update one (updated now): the fields of a world file's ``jobs`` entry."""
+        backend: JoboBackend = rt.sim
+        try:
+            job, sandbox, created = backend.world.put_job(job_id, fields)
+        except domain_errors.InvalidParameter as exc:
+            raise ValueError(exc.message) from None
+        return job_control_view(job, sandbox), created
+
+    def expire_job(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        backend: JoboBackend = rt.sim
+        found = backend.world.expire_now(job_id)
+        return None if found is None else job_control_view(*found)
+
+    # ── scenarios ───────────────────────────────────────────────────────
+
+    def scenario_hooks(self) -> Any:
+        return JOBO_SCENARIOS
+
     def state(self, rt: Runtime) -> dict[str, Any]:
         backend: JoboBackend = rt.sim
         w = backend.world
@@ -262,11 +295,6 @@ class JoboVendor(Vendor):
         return self.settings_view(rt)
 
     # ── scenarios and callbacks ─────────────────────────────────────────
-
-    def scenario_hooks(self) -> Any:
-        from .autoapply_scenarios import JOBO_SCENARIOS
-
-        return JOBO_SCENARIOS
 
     def webhook_url(self, backend: Any, api_key: str) -> str | None:
         account = backend.world.accounts.get(api_key)

@@ -14,11 +14,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
-from mock_server.core.scenarios.registry import Action, CheckContext, Vocabulary
+from mock_server.core.scenarios.registry import Action, CheckContext
 
 from . import errors
 from .domain.autoapply.events import TYPES
 from .domain.autoapply.forms import FAILURE_CODES
+from .scenario_actions import JOBO_SCENARIOS
+
+__all__ = ["JOBO_SCENARIOS"]
 from .world import update_auto_apply
 
 if TYPE_CHECKING:
@@ -38,11 +41,13 @@ DISCOVERY_FAILURES = ("field_discovery_failed", "job_unavailable", "unsupported_
                       "captcha_required", "agent_unavailable", "queue_timeout", "execution_timeout")  # fmt: skip
 REVIEW_FAILURES = DISCOVERY_FAILURES + ("submission_unconfirmed", "verification_timeout")
 
-JOBO_SCENARIOS = Vocabulary(
-    subject_keys=SUBJECTS,
-    event_types=TYPES,
-    triggers={"discovery": _MATCH, "review": _MATCH},
-)
+# One vocabulary for the vendor: the data API's (subjects jobId, companyId, cursor; plan and rateLimits
+# actions) extended here with Auto Apply's subjects, triggers, actions, request subjects and errors.
+JOBO_SCENARIOS.subject_keys = tuple(dict.fromkeys((*JOBO_SCENARIOS.subject_keys, *SUBJECTS)))
+JOBO_SCENARIOS.event_types = TYPES
+JOBO_SCENARIOS.triggers.update({"discovery": _MATCH, "review": _MATCH})
+_data_subject = JOBO_SCENARIOS.request_subject
+_data_error = JOBO_SCENARIOS.injected_error
 
 _FAIL = {
     "oneOf": [
@@ -164,6 +169,15 @@ _APPLICATION_PATH = re.compile(r"^/api/auto-apply/(?:applications|sessions)/([^/
 
 
 def _request_subject(rt: Runtime, info: RequestInfo, body: dict[str, Any]) -> dict[str, str | None]:
+    """The data API's subjects (job or company in the path, cursor), and on Auto Apply paths the
+    application, job and apply URL the request is about."""
+    keys: dict[str, str | None] = dict(_data_subject(rt, info, body)) if _data_subject is not None else {}
+    if not info.path.startswith("/api/auto-apply/"):
+        return {**keys, "applicationId": None, "applyUrl": None}
+    return {**keys, **_auto_apply_subject(info, body)}
+
+
+def _auto_apply_subject(info: RequestInfo, body: dict[str, Any]) -> dict[str, str | None]:
     match = _APPLICATION_PATH.match(info.path)
     application = match.group(1) if match else body.get("session_id")
     job, url = body.get("job_id"), body.get("apply_url")
@@ -185,6 +199,15 @@ _INJECTED_CODES = {
 
 
 def _injected_error(
+    rt: Runtime, op: Operation | None, status: int, message: str | None, subject: Subject, retry: int | None
+) -> ApiError:
+    """On Auto Apply paths, :func:`_auto_apply_error`; elsewhere the data API's injected errors."""
+    if (op is None or not op.path.startswith("/api/auto-apply/")) and _data_error is not None:
+        return _data_error(rt, op, status, message, subject, retry)
+    return _auto_apply_error(rt, op, status, message, subject, retry)
+
+
+def _auto_apply_error(
     rt: Runtime, op: Operation | None, status: int, message: str | None, subject: Subject, retry: int | None
 ) -> ApiError:
     """An injected refusal carrying what the spec's bodies need (seed texts for 500/503, 402 amounts)."""

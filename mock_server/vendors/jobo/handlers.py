@@ -60,7 +60,7 @@ def get_job(ctx: Ctx) -> Reply:
     if ctx.params["id"] in ("search", "feed"):  # POST-only siblings that GET /api/jobs/{id} would shadow
         raise MethodNotAllowed()
     job = _backend(ctx).world.get_job(ctx.account, ctx.params["id"])
-    return Reply(200, render.job_record(job), _credit_headers(ctx.account))
+    return Reply(200, render.job_json(job), _credit_headers(ctx.account))
 
 
 def get_company(ctx: Ctx) -> Reply:
