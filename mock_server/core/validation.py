@@ -77,7 +77,14 @@ def check_params(op: Operation, values: dict[str, Any]) -> None:
 
 
 def parse_body(op: Operation, raw: bytes) -> Any:
-    """Decode and validate a JSON body; None when the operation takes none and none was sent."""
+    """Decode and validate a JSON body; None when the operation takes none and none was sent.
+
+    An operation whose body is not JSON (e.g. multipart/form-data) gets the raw bytes: its
+    handler parses them."""
+    if not op.body_json:
+        if not raw and op.body_required:
+            raise RequestInvalid(400, "request body is required")
+        return raw or None
     if op.body_validator is None and not op.body_required:
         return None
     if not raw.strip():
@@ -170,9 +177,9 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         low, high = err.schema.get("minProperties"), err.schema.get("maxProperties")
         count = f"exactly {low}" if low == high else (f"at least {low}" if err.validator == "minProperties" else f"at most {high}")
         return f"{target} must have {count} of the fields {names}"
-    if err.validator == "enum":
-        allowed = ", ".join(json.dumps(v) for v in err.validator_value)
-        return f"{target}: {json.dumps(err.instance)} is not one of {allowed}"
+    if err.validator == "enum" and isinstance(err.validator_value, list):
+        choices = ", ".join(json.dumps(v) for v in err.validator_value)
+        return f"{target}: {json.dumps(err.instance)} is not one of {choices}"
     return f"{target}: {err.message}"
 
 

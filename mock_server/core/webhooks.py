@@ -220,9 +220,13 @@ class Delivery:
     scheduled: Any = None  # the scheduler event of the next attempt (cancelled by a redelivery)
     in_flight: bool = False  # an HTTP attempt is under way
 
-    def headers(self, attempt: int, now_ms: int) -> dict[str, str]:
-        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body, attempt, now_ms)
+    def headers(self, attempt: int, now_ms: int, body: bytes | None = None) -> dict[str, str]:
+        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body if body is None else body, attempt, now_ms)
         return {"Content-Type": "application/json", **own, "User-Agent": USER_AGENT}
+
+    def attempt_body(self, attempt: int) -> bytes:
+        """The bytes of attempt ``attempt`` (a vendor may rewrite e.g. an attempt counter in the body)."""
+        return self.vendor.webhook_body(self.event, self.body, attempt)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -469,12 +473,16 @@ class WebhookDispatcher:
         timeout = self.settings.timeout_seconds
         status: int | None = None
         error: str | None = None
+        answer: bytes | None = None
+        number = len(delivery.attempts) + 1
+        body = delivery.attempt_body(number)
         started = time.perf_counter()
         delivery.in_flight = True
         try:
-            headers = delivery.headers(len(delivery.attempts) + 1, int(round(at * 1000)))
-            response = await asyncio.wait_for(post_once(self._http(), delivery.url, delivery.body, headers), timeout)
+            headers = delivery.headers(number, int(round(at * 1000)), body)
+            response = await asyncio.wait_for(post_once(self._http(), delivery.url, body, headers), timeout)
             status = response.status_code
+            answer = response.content
         except asyncio.CancelledError:
             # Shutdown, not reset: the attempt did not happen; it runs again once a loop does.
             if generation == self._generation and delivery.sim is self._sim:
@@ -491,21 +499,30 @@ class WebhookDispatcher:
         latency_ms = (time.perf_counter() - started) * 1000
         if generation != self._generation:
             return
-        self._complete(delivery, Attempt(len(delivery.attempts) + 1, int(round(at * 1000)), status, latency_ms, error), at)
+        self._complete(delivery, Attempt(number, int(round(at * 1000)), status, latency_ms, error), at, answer)
 
-    def _complete(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
+    def _complete(self, delivery: Delivery, attempt: Attempt, at: float, answer: bytes | None = None) -> None:
         if delivery.sim is not self._sim:  # the world was reset meanwhile
             return
         if self.on_attempt is not None:
             self.on_attempt(delivery, attempt, at)
         delivery.attempts.append(attempt)
         delivery.scheduled = None
-        if attempt.status is not None and 200 <= attempt.status < 300:
+        made = len(delivery.attempts)
+        delays = delivery.vendor.webhook_retry_delays(delivery.event)
+        most = self.settings.max_attempts if delays is None else len(delays) + 1
+        ok = attempt.status is not None and 200 <= attempt.status < 300
+        # The vendor sees every answer (e.g. a command in the response body) and may end the retries.
+        handled = delivery.copy == 0 and delivery.vendor.webhook_response(
+            delivery.sim, delivery.event, made, attempt.status, answer, ok or made >= most
+        )
+        if ok:
             delivery.state, delivery.next_due = "delivered", None
-        elif len(delivery.attempts) >= self.settings.max_attempts:
+        elif handled or made >= most:
             delivery.state, delivery.next_due = "failed", None
         else:
-            self._schedule(delivery, at + self.settings.backoff(len(delivery.attempts)))
+            delay = self.settings.backoff(made) if delays is None else delays[made - 1]
+            self._schedule(delivery, at + delay)
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)

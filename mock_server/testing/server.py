@@ -24,10 +24,12 @@ class MockServer:
         world: str | Path | None = None,
         clock: str = "manual",
         seed: int | None = None,
+        vendor: str = "uphunt",
     ) -> None:
         self.world = world
         self.clock = clock
         self.seed = seed
+        self.vendor = vendor
         self.base_url = ""
         self.runtime: Any = None  # the in-process Runtime, for white-box tests; the handle never needs it
         self._thread: Any = None
@@ -36,10 +38,10 @@ class MockServer:
         from ..core.app import create_app
         from ..core.runtime import Runtime
         from ..core.serving import ServerThread
-        from ..vendors.uphunt.world import World
+        from ..core.vendor import get_vendor
 
         _quiet_dropped_connections()
-        world = World.from_file(self.world, seed=self.seed) if self.world else World.default(seed=self.seed or 0)
+        world = get_vendor(self.vendor).load_world(self.world, self.seed)
         self.runtime = Runtime(world, clock=self.clock)
         self._thread = ServerThread(create_app(self.runtime), startup_timeout=timeout).start()
         self.base_url = self._thread.base_url
@@ -50,8 +52,13 @@ class MockServer:
             self._thread.stop(timeout)
             self._thread = None
 
-    def handle(self, api_key: str = DEMO_API_KEY) -> UpHuntMock:
-        return UpHuntMock(self.base_url, api_key=api_key, server=self)
+    def handle(self, api_key: str | None = None) -> UpHuntMock:
+        """A handle on this server: :class:`UpHuntMock`, or :class:`~mock_server.testing.jobo.JoboMock` for Jobo."""
+        if self.vendor == "jobo":
+            from .jobo.handle import JoboMock
+
+            return JoboMock(self.base_url, api_key=api_key or JoboMock.DEMO_KEY, server=self)
+        return UpHuntMock(self.base_url, api_key=api_key or DEMO_API_KEY, server=self)
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -79,14 +86,17 @@ def serve(
     scenarios: Sequence[str | Path | dict[str, Any]] = (),
     clock: str = "manual",
     seed: int | None = None,
-    api_key: str = DEMO_API_KEY,
+    api_key: str | None = None,
+    vendor: str = "uphunt",
 ) -> Iterator[UpHuntMock]:
     """Start a mock, yield its handle (scenarios loaded), stop it::
 
         with serve() as mock:
             httpx.post(mock.base_url + "/api/auto-apply-v2/apply", headers=mock.headers, json={...})
+
+    ``vendor="jobo"`` serves the Jobo API and yields a :class:`~mock_server.testing.jobo.JoboMock`.
     """
-    with MockServer(world=world, clock=clock, seed=seed) as server:
+    with MockServer(world=world, clock=clock, seed=seed, vendor=vendor) as server:
         mock = server.handle(api_key)
         try:
             for scenario in scenarios:

@@ -39,13 +39,14 @@ class Rule:
 
     @property
     def responds(self) -> bool:
-        return "respond" in self.actions or "drop" in self.actions
+        return "respond" in self.actions or "drop" in self.actions or "dropResponse" in self.actions
 
     def exhausted(self, scope: str) -> bool:
         return self.times is not None and self.fired.get(scope, 0) >= self.times
 
     def view(self, scenario: Scenario) -> dict[str, Any]:
         """The rule's entry in GET /_mock/scenarios."""
+        state: str | dict[str, Any]
         if scenario.per == "global":
             remaining = None if self.times is None else max(0, self.times - self.fired.get("", 0))
             if remaining == 0:
