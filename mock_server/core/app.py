@@ -233,7 +233,7 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
             params = convert_params(op, request.query_params, request.path_params)
             check_params(op, params)
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
-            body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
+            body = raw if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
             result = handler(rt, params, body)
             if asyncio.iscoroutine(result):
                 result = await result

@@ -86,11 +86,17 @@ def list_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRes
 
 
 def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    """The body arrives as text (x-mock-raw-body): YAML or JSON, validated with line numbers."""
+    """The body arrives as bytes (x-mock-raw-body): UTF-8 YAML or JSON, validated with line numbers."""
     from .yaml_source import SourceError
 
     try:
-        rt.scenarios.load(body or "", "request")
+        try:
+            text = body.decode("utf-8") if isinstance(body, bytes) else (body or "")
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                "request", None, f"the body is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+        rt.scenarios.load(text, "request")
     except SourceError as exc:
         return 400, {"error": f"Invalid scenario: {exc}", "file": None, "line": exc.line, "reason": exc.reason}
     return 201, {"scenarios": rt.scenarios.list()}

@@ -11,6 +11,7 @@ reset) and ``request_hooks`` (run before each API handler).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -93,8 +94,15 @@ class Runtime:
         """Back to the world as loaded at start: state, clock, limits, journal; scenarios stay loaded but restart."""
         self.sim = self._build()
         self.journal.clear()
-        for hook in self.reset_hooks:
-            hook()
+        failure: Exception | None = None
+        for hook in list(self.reset_hooks):
+            try:  # every hook runs even if one fails: a skipped hook (the scheduler driver) would stall the world
+                hook()
+            except Exception as exc:
+                logging.getLogger("uphunt_mock").exception("reset hook %r failed", hook)
+                failure = failure or exc
+        if failure is not None:
+            raise failure
         return {"status": "reset", "clock": self.clock_info()}
 
     def clock_info(self) -> dict[str, Any]:

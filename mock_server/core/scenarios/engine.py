@@ -74,17 +74,24 @@ class ScenarioEngine:
             index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
             raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
         scenario.restart()
-        for i, existing in enumerate(self.scenarios):
-            if existing.name == scenario.name:
-                self._unregister_webhooks(existing)
-                self.scenarios[i] = scenario
-                break
+        previous = list(self.scenarios)
+        replaced = next((s for s in previous if s.name == scenario.name), None)
+        if replaced is not None:
+            self.scenarios[previous.index(replaced)] = scenario
         else:
             self.scenarios.append(scenario)
-        for rule in scenario.rules:
-            if rule.trigger == "webhook":
-                self._register_webhook(scenario, rule)
-        self._run_start_rules(scenario)
+        try:
+            for rule in scenario.rules:
+                if rule.trigger == "webhook":
+                    self._register_webhook(scenario, rule)
+            self._run_start_rules(scenario)
+        except Exception as exc:  # validated rules should not fail; if one does, nothing of it stays installed
+            self._unregister_webhooks(scenario)
+            self.scenarios = previous
+            self._sync_request_hook()
+            raise SourceError(source, None, f"the scenario failed while starting: {type(exc).__name__}: {exc}") from exc
+        if replaced is not None:
+            self._unregister_webhooks(replaced)
         self._sync_request_hook()
         return scenario.view()
 
@@ -92,7 +99,7 @@ class ScenarioEngine:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason} at byte {exc.start})"
             raise SourceError(str(path), None, f"cannot read scenario file: {reason}") from None
         return self.load(text, str(path))
 
@@ -166,8 +173,8 @@ class ScenarioEngine:
         fired: list[Rule] = []
         for scenario in list(self.scenarios):
             states = dict(scenario.states)
-            for rule in scenario.rules:
-                if rule.trigger != trigger or self._try(scenario, rule, subject, states) is None:
+            for rule in scenario.candidates(trigger, subject):
+                if self._try(scenario, rule, subject, states) is None:
                     continue
                 fired.append(rule)
                 if rule.answers:
