@@ -24,7 +24,7 @@ def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult
 
 
 def get_state(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    return 200, rt.state()
+    return 200, rt.state(params.get("limit"), params.get("cursor"))
 
 
 def get_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -73,12 +73,25 @@ def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResu
         entries = [e for e in entries if e["status"] == params["status"]]
     if "limit" in params:
         entries = entries[-params["limit"] :] if params["limit"] else []
-    return 200, {"requests": entries, "dropped": rt.journal.dropped, "capacity": rt.journal.capacity}
+    journal = rt.journal
+    return 200, {
+        "requests": entries,
+        "dropped": journal.dropped,
+        "capacity": journal.capacity,
+        "bytes": journal.kept_bytes,
+        "maxBytes": journal.max_bytes,
+    }
 
 
 def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     rt.journal.clear()
-    return 200, {"requests": [], "dropped": 0, "capacity": rt.journal.capacity}
+    return 200, {
+        "requests": [],
+        "dropped": 0,
+        "capacity": rt.journal.capacity,
+        "bytes": 0,
+        "maxBytes": rt.journal.max_bytes,
+    }
 
 
 def list_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:

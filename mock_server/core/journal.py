@@ -19,8 +19,29 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-MAX_BODY_CHARS = 16 * 1024
-_SECRET_HEADERS = ("x-api-key", "authorization")
+MAX_BODY_CHARS = 16 * 1024  # bytes (or characters) of a body an entry keeps; the rest is cut at recording
+MAX_HEADER_VALUE = 1024  # bytes of one header value an entry keeps
+MAX_HEADERS = 8 * 1024  # bytes of header names and values an entry keeps (later headers are left out)
+MAX_QUERY = 4 * 1024  # bytes of the query string an entry keeps
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # what all entries together may keep (settings.journal.maxBytes)
+_ENTRY_OVERHEAD = 512  # bytes an entry costs besides its kept data (the object, its fields)
+# Names (lower-case, without - and _) of headers, query parameters and JSON fields that carry
+# credentials: their values are masked wherever the journal is shown.
+_SECRET_NAMES = frozenset(
+    {
+        "xapikey",
+        "apikey",
+        "apitoken",
+        "authorization",
+        "proxyauthorization",
+        "token",
+        "accesstoken",
+        "secret",
+        "password",
+        "legacykey",
+        "key",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -36,13 +57,19 @@ class Entry:
     latency_ms: float = 0.0  # real (wall) time the mock spent, including scenario delays
     operation_id: str | None = None
     matched_rule: str | None = None
+    body_bytes: int = 0  # size of the body as received
+    header_bytes: int = 0  # size of the header names and values as received
+    truncated: bool = False  # the body, headers or query were cut to the journal's limits
+    kept: int = 0  # bytes this entry keeps (counted against Journal.max_bytes)
 
     @property
     def query(self) -> dict[str, Any]:
         if isinstance(self.raw_query, (bytes, str)):
             text = self.raw_query.decode("latin-1") if isinstance(self.raw_query, bytes) else self.raw_query
-            return dict(parse_qsl(text, keep_blank_values=True))
-        return dict(self.raw_query)
+            pairs = parse_qsl(text, keep_blank_values=True)
+        else:
+            pairs = list(self.raw_query.items())
+        return {k: mask_secret(v) if isinstance(v, str) and is_secret_name(k) else v for k, v in pairs}
 
     @property
     def headers(self) -> dict[str, str]:
@@ -53,7 +80,8 @@ class Entry:
         for key, value in pairs:
             name = key.decode("latin-1") if isinstance(key, bytes) else key
             text = value.decode("latin-1") if isinstance(value, bytes) else value
-            out[name] = mask_secret(text) if name.lower() in _SECRET_HEADERS else text
+            lower = name.lower()
+            out[name] = mask_cookie(text) if lower == "cookie" else mask_secret(text) if is_secret_name(lower) else text
         return out
 
     @property
@@ -66,9 +94,13 @@ class Entry:
                 decoded = json.loads(raw)
                 # Only values that render back as strict JSON (no NaN, no lone surrogates).
                 json.dumps(decoded, allow_nan=False, ensure_ascii=False).encode()
-                raw = decoded
+                raw = mask_fields(decoded)
             except (UnicodeError, ValueError, RecursionError):
                 raw = raw.decode("utf-8", "replace")
+                if self.body_bytes > MAX_BODY_CHARS:
+                    return f"{raw}… ({self.body_bytes} bytes)"
+        elif isinstance(raw, str) and self.body_bytes > len(raw):
+            return f"{raw}… ({self.body_bytes} chars)"
         return _clip(raw)
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,42 +116,120 @@ class Entry:
             "latencyMs": round(self.latency_ms, 3),
             "operationId": self.operation_id,
             "matchedRule": self.matched_rule,
+            "bodyBytes": self.body_bytes,
+            "headerBytes": self.header_bytes,
+            "truncated": self.truncated,
         }
 
 
 def mask_secret(value: str) -> str:
-    if value.lower().startswith("bearer "):
-        return "Bearer " + mask_secret(value[7:])
-    if len(value) <= 8:
+    """A secret as it may be shown: at most a third of its characters (and never more than 10),
+    split between its start and its end; one ``*`` per hidden character (at most 16), so keys that
+    differ only in the middle or in length still look different. Up to 5 characters: ``****``."""
+    if value[:7].lower() == "bearer ":
+        return value[:7] + mask_secret(value[7:])
+    if value[:6].lower() == "basic ":
+        return value[:6] + mask_secret(value[6:])
+    visible = min(10, len(value) // 3)
+    if visible < 2:
         return "****"
-    return f"{value[:6]}****{value[-4:]}"
+    tail = min(4, visible // 2)
+    head = visible - tail
+    return f"{value[:head]}{'*' * min(16, len(value) - visible)}{value[-tail:]}"
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header, query parameter or JSON field called ``name`` carries a credential."""
+    return name.lower().replace("-", "").replace("_", "") in _SECRET_NAMES
+
+
+def mask_cookie(value: str) -> str:
+    """Every cookie's value masked (a cookie is as good as a key), names kept."""
+    parts = []
+    for part in value.split(";"):
+        name, sep, cookie = part.partition("=")
+        parts.append(f"{name}={mask_secret(cookie.strip())}" if sep else mask_secret(part))
+    return ";".join(parts)
+
+
+def mask_fields(value: Any, depth: int = 0) -> Any:
+    """A JSON value with the string of every credential-named field masked (nesting bounded)."""
+    if depth > 32:
+        return value
+    if isinstance(value, dict):
+        return {
+            k: mask_secret(v) if isinstance(v, str) and is_secret_name(str(k)) else mask_fields(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_fields(v, depth + 1) for v in value]
+    return value
 
 
 @dataclass
 class Journal:
+    """The newest ``capacity`` entries, keeping at most ``max_bytes`` of request data in all.
+
+    Each entry keeps at most :data:`MAX_BODY_CHARS` of its body, :data:`MAX_HEADERS` of its
+    headers (values cut at :data:`MAX_HEADER_VALUE`) and :data:`MAX_QUERY` of its query, with the
+    sizes as received; so 1,000 requests with 8 MiB headers cost kilobytes, not gigabytes.
+    """
+
     capacity: int = 1000
+    max_bytes: int = DEFAULT_MAX_BYTES
     entries: deque[Entry] = field(default_factory=deque)
     dropped: int = 0
+    kept_bytes: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def start(self, time_ms: int, method: str, path: str, query: Any, headers: Any, body: Any) -> Entry:
         """Record a request; ``query``/``headers``/``body`` may be raw (bytes, ASGI pairs) or decoded."""
+        truncated = False
+        body_bytes = len(body) if isinstance(body, (bytes, str)) else 0
+        if body_bytes > MAX_BODY_CHARS:
+            body, truncated = body[:MAX_BODY_CHARS], True
+        if isinstance(query, (bytes, str)) and len(query) > MAX_QUERY:
+            query, truncated = query[:MAX_QUERY], True
+        headers, header_bytes, clipped = _keep_headers(headers)
         entry = Entry(next(self._ids), time_ms, method, path, query, headers, body)
+        entry.body_bytes, entry.header_bytes, entry.truncated = body_bytes, header_bytes, truncated or clipped
         if self.capacity <= 0:
             self.dropped += 1
             return entry
-        if len(self.entries) >= self.capacity:
-            self.entries.popleft()
-            self.dropped += 1
+        entry.kept = _ENTRY_OVERHEAD + min(body_bytes, MAX_BODY_CHARS) + min(header_bytes, MAX_HEADERS) + len(query)
         self.entries.append(entry)
+        self.kept_bytes += entry.kept
+        while len(self.entries) > self.capacity or (self.kept_bytes > self.max_bytes and len(self.entries) > 1):
+            self.kept_bytes -= self.entries.popleft().kept
+            self.dropped += 1
         return entry
 
     def clear(self) -> None:
         self.entries.clear()
         self.dropped = 0
+        self.kept_bytes = 0
 
     def as_list(self) -> list[dict[str, Any]]:
         return [e.as_dict() for e in self.entries]
+
+
+def _keep_headers(headers: Any) -> tuple[Any, int, bool]:
+    """``(headers to keep, size as received, whether anything was cut)``; the common case costs one sum."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else headers
+    size = sum(len(k) + len(v) for k, v in pairs)
+    if size <= MAX_HEADERS and all(len(v) <= MAX_HEADER_VALUE for _, v in pairs):
+        return headers, size, False
+    kept: list[tuple[Any, Any]] = []
+    budget = MAX_HEADERS
+    for name, value in pairs:
+        if len(value) > MAX_HEADER_VALUE:
+            marker = f"... ({len(value)} bytes)"
+            value = value[:MAX_HEADER_VALUE] + (marker.encode() if isinstance(value, bytes) else marker)
+        budget -= len(name) + len(value)
+        if budget < 0:
+            break
+        kept.append((name, value))
+    return kept, size, True
 
 
 def _clip(body: Any) -> Any:

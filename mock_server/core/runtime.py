@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock
-from .journal import Journal
+from .journal import DEFAULT_MAX_BYTES, Journal
 from .scenarios import ScenarioEngine
 from .vendor import Vendor, WorldLike, get_vendor
 from .webhooks import WebhookDispatcher
@@ -39,6 +39,8 @@ class RequestInfo:
 
 
 RequestHook = Callable[[RequestInfo], Awaitable[Any]]
+
+STATE_PAGE = 1000  # GET /_mock/state: items of each list per page unless ?limit= says otherwise
 
 
 class Runtime:
@@ -62,8 +64,9 @@ class Runtime:
         self.vendor: Vendor = getattr(world, "vendor", None) or (vendor if isinstance(vendor, Vendor) else get_vendor(vendor))
         self.clock_spec = clock
         parse_clock(clock)  # fail early on a bad spec
-        capacity = journal_capacity if journal_capacity is not None else self.world.settings_section("journal").get("capacity", 1000)
-        self.journal = Journal(capacity=capacity)
+        journal = self.world.settings_section("journal")
+        capacity = journal_capacity if journal_capacity is not None else journal.get("capacity", 1000)
+        self.journal = Journal(capacity=capacity, max_bytes=journal.get("maxBytes", DEFAULT_MAX_BYTES))
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []
         self.reset_hooks: list[Callable[[], None]] = []
@@ -129,5 +132,24 @@ class Runtime:
         """Create or update an account; an unknown key gets the defaults of the world. Returns (view, created)."""
         return self.vendor.put_account(self, api_key, changes)
 
-    def state(self) -> dict[str, Any]:
-        return {"clock": self.clock_info(), **self.vendor.state(self)}
+    def state(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+        """A page of the state: at most ``limit`` (default :data:`STATE_PAGE`) items of each list, from ``cursor``.
+
+        A world whose lists all fit answers whole with ``nextCursor: None``. ``cursor`` is the
+        previous page's ``nextCursor`` (offsets into the lists, which only grow until a reset).
+        """
+        lists = self.vendor.state_lists(self)
+        if lists is None:
+            return {"clock": self.clock_info(), **self.vendor.state(self), "nextCursor": None}
+        limit = STATE_PAGE if limit is None else limit
+        starts = [int(part) for part in cursor.split(".")] if cursor else []
+        starts += [0] * (len(lists) - len(starts))
+        out: dict[str, Any] = {"clock": self.clock_info()}
+        nexts, more = [], False
+        for (name, section), start in zip(lists.items(), starts, strict=False):
+            stop = min(len(section), start + limit)
+            out[name] = section.page(start, stop) if start < stop else []
+            nexts.append(max(start, stop))
+            more = more or stop < len(section)
+        out["nextCursor"] = ".".join(map(str, nexts)) if more else None
+        return out

@@ -6,9 +6,11 @@ through the vendor; the shapes are the control spec's ``Account`` and ``State``.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.journal import mask_secret
+from mock_server.core.vendor import StateList
 from mock_server.core.webhooks import check_webhook_url
 
 from . import render
@@ -64,16 +66,29 @@ def put_account(rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dic
     return view, created
 
 
-def state(sim: Simulator) -> dict[str, Any]:
-    apps = []
-    for app in sim.applications.values():
-        record = app.status_record()
-        record.update(
-            apiKey=mask_secret(app.api_key),
-            agencyId=app.agency_id,
-            createdAt=round(app.created_at * 1000),
-            pickupAt=round(app.pickup_at * 1000),
-            completesAt=round(app.completes_at * 1000),
-        )
-        apps.append(record)
-    return {"accounts": [account_view(sim, k) for k in sim.accounts], "applications": apps}
+def state_lists(sim: Simulator) -> dict[str, StateList]:
+    """Accounts and applications, rendered only for the page asked for (keys masked)."""
+
+    def accounts(start: int, stop: int) -> list[dict[str, Any]]:
+        views = [account_view(sim, key) for key in islice(sim.accounts, start, stop)]
+        return [{**view, "apiKey": mask_secret(view["apiKey"])} for view in views if view is not None]
+
+    def applications(start: int, stop: int) -> list[dict[str, Any]]:
+        return [_application_record(app) for app in islice(sim.applications.values(), start, stop)]
+
+    return {
+        "accounts": StateList(len(sim.accounts), accounts),
+        "applications": StateList(len(sim.applications), applications),
+    }
+
+
+def _application_record(app: Any) -> dict[str, Any]:
+    record = app.status_record()
+    record.update(
+        apiKey=mask_secret(app.api_key),
+        agencyId=app.agency_id,
+        createdAt=round(app.created_at * 1000),
+        pickupAt=round(app.pickup_at * 1000),
+        completesAt=round(app.completes_at * 1000),
+    )
+    return record
