@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import ipaddress
+import os
 import signal
 import sys
 import threading
@@ -37,6 +39,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", metavar="FILE", action="append", default=[], help="scenario file (repeatable)")
     p.add_argument("--clock", default="real", help="real | manual | scale=F (F real seconds per simulated second)")
     p.add_argument("--seed", type=int, default=None, help="seed for generated data and random outcomes")
+    p.add_argument(
+        "--control-token",
+        default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+        metavar="TOKEN",
+        help=f"require the header X-Mock-Control-Token: TOKEN on /_mock/* (default: ${CONTROL_TOKEN_ENV}, else no token)",
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
 
 
@@ -59,12 +67,13 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
-    import uvicorn
-
     from .core.app import create_app
-    from .core.serving import QuietExitServer, bind_socket
+    from .core.serving import QuietExitServer, bind_socket, server_config
 
     runtime = build_runtime(args)
+    runtime.control_token = getattr(args, "control_token", None)
+    if not _is_loopback(args.host):
+        print(_exposed_warning(args.host, bool(runtime.control_token)), file=sys.stderr, flush=True)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -79,16 +88,60 @@ def _serve(args: argparse.Namespace, stop: _StopOnSignal) -> int:
     print(f"  clock: {args.clock} · docs: http://{host}:{port}/docs · control: http://{host}:{port}/_mock/health", flush=True)
     for loaded in runtime.scenarios.list():
         print(f"  scenario: {loaded['name']} ({loaded['source']}, {len(loaded['rules'])} rule(s))", flush=True)
+    if runtime.control_token:
+        print("  control API: X-Mock-Control-Token required (except /_mock/health)", flush=True)
+    _raise_fd_limit()
     app = create_app(runtime)
     _freeze_world()
     runtime.reset_hooks.append(_freeze_world)
     # No access log: the request journal (GET /_mock/requests) records every request already.
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2, access_log=False)
+    config = server_config(app, log_level=args.log_level, timeout_graceful_shutdown=2)
     server = stop.server = QuietExitServer(config)
     server.should_exit = stop.requested
     server.run(sockets=[sock])
     print("uphunt-mock stopped", flush=True)
     return 0
+
+
+CONTROL_TOKEN_ENV = "UPHUNT_MOCK_CONTROL_TOKEN"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def _exposed_warning(host: str, has_token: bool) -> str:
+    """The loud banner for ``--host`` on a non-loopback address (docs/security.md)."""
+    control = (
+        "The control API (/_mock/*) needs the X-Mock-Control-Token you set."
+        if has_token
+        else "The control API (/_mock/*) has NO authentication: anyone who reaches this port can reset the world, "
+        "load scenarios, read the state and the request journal. Pass --control-token TOKEN (or set "
+        f"{CONTROL_TOKEN_ENV}) or bind 127.0.0.1."
+    )
+    bar = "!" * 78
+    return (
+        f"{bar}\nWARNING: uphunt-mock is listening on {host}, not only on this machine's loopback.\n"
+        f"It is a test double: plain HTTP, fake keys, no hardening against a hostile network.\n{control}\n{bar}"
+    )
+
+
+def _raise_fd_limit() -> None:
+    """Use the hard limit on open files: a soft limit of 1024 runs out with ~1,000 client connections."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 class _StopOnSignal:

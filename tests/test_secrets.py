@@ -7,10 +7,15 @@ Proxy-Authorization were journaled verbatim.
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from mock_server.core.journal import mask_secret
+
+pytest_plugins = ["pytester"]
 
 SHORT_KEY = "k23456789"
 
@@ -74,3 +79,77 @@ def test_state_shows_no_key_whole(client: TestClient) -> None:
     )
     state = client.get("/_mock/state").text
     assert SHORT_KEY not in state and "sk_uphunt_demo_key" not in state and "k2******9" in state
+
+
+# ── the control token and the exposed-host warning ──────────────────────
+
+TOKEN = "ctl_0123456789abcdef"
+
+
+def test_a_control_token_guards_every_control_route_but_health(runtime: Any, client: TestClient) -> None:
+    runtime.control_token = TOKEN
+    refused = client.get("/_mock/state")
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "this mock's control API needs the header X-Mock-Control-Token (it was started with --control-token)"
+    }
+    assert client.get("/_mock/state", headers={"X-Mock-Control-Token": "wrong"}).status_code == 401
+    assert client.post("/_mock/reset").status_code == 401
+    assert client.post("/_mock/scenarios", content=b"rules: [{respond: {status: 500}}]").status_code == 401
+    assert client.get("/_mock/nope").status_code == 401  # unknown control paths reveal nothing either
+    assert client.get("/_mock/state", headers={"X-Mock-Control-Token": TOKEN}).status_code == 200
+    assert client.get("/_mock/health").json() == {"status": "ok"}  # liveness probes need no secret
+    api = client.get("/api/auto-apply-v2/freelancers", headers={"x-api-key": "sk_uphunt_demo_key"})
+    assert api.status_code == 200  # the simulated API is untouched
+
+
+def test_the_test_server_and_its_handle_carry_the_token() -> None:
+    from mock_server.testing import serve
+
+    with serve(control_token=TOKEN) as mock:
+        assert mock.state()["clock"]["mode"] == "manual"
+        mock.advance(1)
+        assert httpx.get(f"{mock.base_url}/_mock/state").status_code == 401
+
+
+def test_the_pytest_plugin_option_starts_mocks_with_the_token(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_token(uphunt_mock):
+            assert uphunt_mock.state()["nextCursor"] is None
+            assert httpx.get(uphunt_mock.base_url + "/_mock/state").status_code == 401
+        """
+    )
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--uphunt-mock-control-token", TOKEN
+    )
+    result.assert_outcomes(passed=1)
+
+
+class Listening(Exception):
+    """Raised instead of binding: the tests never listen on a non-loopback address."""
+
+
+def test_serve_on_a_non_loopback_host_warns_loudly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mock_server import cli
+    from mock_server.core import serving
+
+    def no_bind(host: str, port: int) -> None:
+        raise OSError(99, "not in tests")
+
+    monkeypatch.setattr(serving, "bind_socket", no_bind)
+    monkeypatch.delenv(cli.CONTROL_TOKEN_ENV, raising=False)
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "WARNING: uphunt-mock is listening on 0.0.0.0, not only on this machine's loopback." in err
+    assert "The control API (/_mock/*) has NO authentication" in err and "--control-token" in err
+    monkeypatch.setenv(cli.CONTROL_TOKEN_ENV, TOKEN)
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert "needs the X-Mock-Control-Token you set" in capsys.readouterr().err
+    for loopback in ("127.0.0.1", "::1", "localhost"):
+        assert cli.main(["serve", "--host", loopback, "--port", "0"]) == 2
+        assert "WARNING" not in capsys.readouterr().err

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import time
@@ -256,13 +257,18 @@ class MockApp(Starlette):
     lane gets the same 500 JSON body as on the Starlette lane.
     """
 
-    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.direct = direct
+        self.runtime = runtime
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
         if endpoint is None:
+            if scope["type"] == "http" and self.runtime.control_token and not _control_allowed(scope, self.runtime.control_token):
+                message = f"this mock's control API needs the header {CONTROL_TOKEN_HEADER} (it was started with --control-token)"
+                await _Reply(401, {"error": message})(scope, receive, send)
+                return
             await super().__call__(scope, receive, send)
             return
         try:
@@ -271,6 +277,19 @@ class MockApp(Starlette):
             logging.getLogger("uphunt_mock").exception("error in %s %s", scope["method"], scope["path"])
             with contextlib.suppress(Exception):  # nothing more to send if the response had started
                 await _Reply(500, _server_error_body(exc))(scope, receive, send)
+
+
+CONTROL_TOKEN_HEADER = "X-Mock-Control-Token"
+_TOKEN_HEADER_BYTES = CONTROL_TOKEN_HEADER.lower().encode()
+
+
+def _control_allowed(scope: Any, token: str) -> bool:
+    """Outside ``/_mock/`` (and for the liveness probe) always; inside, only with the token (constant-time compare)."""
+    path: str = scope.get("path", "")
+    if not path.startswith("/_mock/") or path == "/_mock/health":
+        return True
+    sent = next((v for k, v in scope["headers"] if k == _TOKEN_HEADER_BYTES), b"")
+    return hmac.compare_digest(sent, token.encode())
 
 
 def _server_error_body(exc: Exception) -> dict[str, str]:
@@ -345,6 +364,7 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
         direct=direct,
+        runtime=rt,
     )
     app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
     app.state.runtime = rt

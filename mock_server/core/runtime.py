@@ -70,6 +70,8 @@ class Runtime:
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []
         self.reset_hooks: list[Callable[[], None]] = []
+        # When set, /_mock/* (except /_mock/health) needs the X-Mock-Control-Token header (serve --control-token).
+        self.control_token: str | None = None
         self.sim: Any = self._build()
         self.webhooks = WebhookDispatcher.install(self)  # POSTs the backend's events to each account's URL
         self.scenarios = ScenarioEngine(self)  # scripted failures: load / load_file / clear / list

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,19 +34,25 @@ class UpHuntMock:
     ``base_url``, so a handle works against any running mock.
     """
 
-    def __init__(self, base_url: str, api_key: str = DEMO_API_KEY, server: MockServer | None = None) -> None:
+    def __init__(
+        self, base_url: str, api_key: str = DEMO_API_KEY, server: MockServer | None = None, control_token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.server = server
         self.default_scenarios: list[str | Path | dict[str, Any]] = []
+        # A mock started with --control-token: the handle's control calls carry it (the server's, or
+        # UPHUNT_MOCK_CONTROL_TOKEN for a mock started elsewhere).
+        token = control_token or getattr(server, "control_token", None) or os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN")
+        headers = {"X-Mock-Control-Token": token} if token else {}
         # verify=False: plain http on localhost; building the default SSL context costs ~0.2 s per client.
-        self._http = httpx.Client(base_url=self.base_url, timeout=30.0, verify=False)
+        self._http = httpx.Client(base_url=self.base_url, timeout=30.0, verify=False, headers=headers)
         self._now: float | None = None  # the clock as of this handle's last clock operation
 
     @classmethod
-    def connect(cls, base_url: str, api_key: str = DEMO_API_KEY) -> UpHuntMock:
-        """A handle on a mock started elsewhere (``uphunt-mock serve --clock manual``)."""
-        return cls(base_url, api_key)
+    def connect(cls, base_url: str, api_key: str = DEMO_API_KEY, control_token: str | None = None) -> UpHuntMock:
+        """A handle on a mock started elsewhere (``uphunt-mock serve --clock manual [--control-token T]``)."""
+        return cls(base_url, api_key, control_token=control_token)
 
     def close(self) -> None:
         self._http.close()

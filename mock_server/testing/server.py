@@ -24,10 +24,12 @@ class MockServer:
         world: str | Path | None = None,
         clock: str = "manual",
         seed: int | None = None,
+        control_token: str | None = None,
     ) -> None:
         self.world = world
         self.clock = clock
         self.seed = seed
+        self.control_token = control_token  # /_mock/* then needs X-Mock-Control-Token; handles send it
         self.base_url = ""
         self.runtime: Any = None  # the in-process Runtime, for white-box tests; the handle never needs it
         self._thread: Any = None
@@ -41,6 +43,7 @@ class MockServer:
         _quiet_dropped_connections()
         world = World.from_file(self.world, seed=self.seed) if self.world else World.default(seed=self.seed or 0)
         self.runtime = Runtime(world, clock=self.clock)
+        self.runtime.control_token = self.control_token
         self._thread = ServerThread(create_app(self.runtime), startup_timeout=timeout).start()
         self.base_url = self._thread.base_url
         return self
@@ -51,7 +54,7 @@ class MockServer:
             self._thread = None
 
     def handle(self, api_key: str = DEMO_API_KEY) -> UpHuntMock:
-        return UpHuntMock(self.base_url, api_key=api_key, server=self)
+        return UpHuntMock(self.base_url, api_key=api_key, server=self, control_token=self.control_token)
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -80,13 +83,14 @@ def serve(
     clock: str = "manual",
     seed: int | None = None,
     api_key: str = DEMO_API_KEY,
+    control_token: str | None = None,
 ) -> Iterator[UpHuntMock]:
     """Start a mock, yield its handle (scenarios loaded), stop it::
 
         with serve() as mock:
             httpx.post(mock.base_url + "/api/auto-apply-v2/apply", headers=mock.headers, json={...})
     """
-    with MockServer(world=world, clock=clock, seed=seed) as server:
+    with MockServer(world=world, clock=clock, seed=seed, control_token=control_token) as server:
         mock = server.handle(api_key)
         try:
             for scenario in scenarios:
