@@ -10,10 +10,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from typing import Any
 
+import httpx
 import pytest
-from conftest import APPLY, DEMO, STATUS, AsgiClient, default_world
+from conftest import APPLY, DEMO, STATUS, AsgiClient, default_world, live_server
 from starlette.testclient import TestClient
 
 from mock_server.core.app import create_app
@@ -209,3 +211,42 @@ def test_a_failing_reset_hook_does_not_skip_the_others(runtime: Runtime) -> None
     with pytest.raises(ValueError, match="NaN"):
         runtime.reset()
     assert ran == ["driver restarted"]
+
+
+def test_a_scenario_being_parsed_does_not_stall_other_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """D11: a 15,000-rule scenario (889 KB) blocked the loop for 5.4 s while loading. Parsing and
+    validating now run in a worker thread; here the parse is held open until five health checks
+    have been answered (each may wait 5 s; they take milliseconds unless the loop is blocked)."""
+    from mock_server.core.scenarios import engine
+
+    started, release = threading.Event(), threading.Event()
+    real = engine.compile_document
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "compile_document", held)
+    rt = Runtime(default_world(), clock="manual")
+    loaded: list[httpx.Response] = []
+    with live_server(rt) as base:
+        doc = b"name: held\nrules:\n  - match: {operationId: getClientJobs}\n    respond: {status: 503}\n"
+        loader = threading.Thread(
+            target=lambda: loaded.append(httpx.post(f"{base}/_mock/scenarios", content=doc, timeout=60))
+        )
+        loader.start()
+        assert started.wait(30)
+        try:
+            health = []
+            for _ in range(5):
+                try:
+                    health.append(httpx.get(f"{base}/_mock/health", timeout=5).status_code)
+                except httpx.TimeoutException:
+                    health.append(0)
+                    break
+        finally:
+            release.set()
+            loader.join(60)
+    assert health == [200] * 5
+    assert loaded[0].status_code == 201 and [s["name"] for s in loaded[0].json()["scenarios"]] == ["held"]

@@ -61,6 +61,11 @@ class ScenarioEngine:
         A scenario with the name of a loaded one replaces it; otherwise its rules
         come after the ones already loaded.
         """
+        return self.install(self.compile(doc, source), source)
+
+    def compile(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
+        """Parse and validate a scenario without installing it; only reads the runtime, so it may run
+        in a worker thread (``POST /_mock/scenarios`` does, so a big file never stalls the event loop)."""
         scenario = compile_document(
             doc,
             source,
@@ -73,6 +78,10 @@ class ScenarioEngine:
         if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
             index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
             raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+        return scenario
+
+    def install(self, scenario: Scenario, source: str = "<python>") -> dict[str, Any]:
+        """Install a compiled scenario (on the event loop's thread): all of it, or nothing if starting it fails."""
         scenario.restart()
         previous = list(self.scenarios)
         replaced = next((s for s in previous if s.name == scenario.name), None)
