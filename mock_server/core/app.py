@@ -7,7 +7,8 @@ The pipeline for a vendor's API request (:func:`_serve_api`), stage by stage:
 3. request hooks (scenarios): respond / delay / drop before the handler;
 4. authenticate (401): :meth:`Vendor.authenticate`;
 5. rate-limit (429 + Retry-After, no side effect): :meth:`Vendor.admit`;
-6. convert and validate parameters and body against the spec (400 / 422);
+6. convert and validate parameters and body against the spec (400 / 422; a body whose
+   Content-Type is not JSON: 415);
 7. call the vendor's handler for the operation, which calls the domain;
    every refusal is an :class:`ApiError` rendered by :meth:`Vendor.render_error`;
 8. add the X-RateLimit-* headers and finish the journal entry.
@@ -32,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 
 from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
@@ -40,7 +41,14 @@ from .docs_page import render_docs
 from .errors import ApiError
 from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
-from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
+from .validation import (
+    MAX_BODY_BYTES,
+    RequestInvalid,
+    check_json_content_type,
+    check_params,
+    convert_params,
+    parse_body,
+)
 from .vendor import Ctx, Reply
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -150,9 +158,11 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         # 5. rate limit (no side effect when refused)
         if principal is not None:
             limit_headers = vendor.admit(rt, op, principal, request.headers)
-        # 6. validate
+        # 6. validate (a body sent as something other than JSON: 415, docs/decisions.md)
         params = convert_params(op, request.query_params, request.path_params)
         check_params(op, params)
+        if raw and (op.body_validator is not None or op.body_required):
+            check_json_content_type(request.headers.get("content-type"))
         body = parse_body(op, raw)
         # 7. handle
         try:
@@ -321,13 +331,9 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     check_registry(rt.vendor.name, compile_operations(api_spec), rt.vendor.handlers)
     endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
     direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
-    routes: list[Route] = [
-        Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
-    ]
-    routes += [
-        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id)
-        for op in compile_operations(load_spec("control.yaml"))
-    ]
+    handlers: list[tuple[Operation, Any]] = [(op, endpoint) for op, endpoint in endpoints]
+    handlers += [(op, _control_endpoint(rt, op)) for op in compile_operations(load_spec("control.yaml"))]
+    routes = _routes_by_path(handlers)
     spec_bytes = json.dumps(api_spec).encode()
     docs_html = render_docs(api_spec, load_spec("control.yaml"))
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
@@ -369,6 +375,35 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
     app.state.runtime = rt
     return app
+
+
+class _ByMethod:
+    """The ASGI apps of one path's operations, by method: one Starlette route per path, so a 405
+    names every method the path has in ``Allow`` (separate routes named only the first one's)."""
+
+    def __init__(self, apps: dict[str, Any]) -> None:
+        self.apps = apps
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        method = scope["method"]
+        app = self.apps.get(method) or (self.apps.get("GET") if method == "HEAD" else None)
+        assert app is not None  # the route's methods are exactly these
+        await app(scope, receive, send)
+
+
+def _routes_by_path(handlers: list[tuple[Operation, Any]]) -> list[Route]:
+    by_path: dict[str, list[tuple[Operation, Any]]] = {}
+    for op, app in handlers:
+        by_path.setdefault(op.path, []).append((op, app))
+    routes = []
+    for path, ops in by_path.items():
+        if len(ops) == 1:
+            op, app = ops[0]
+            routes.append(Route(path, app, methods=[op.method], name=op.operation_id))
+        else:
+            apps = {op.method: app if isinstance(app, _ApiEndpoint) else request_response(app) for op, app in ops}
+            routes.append(Route(path, _ByMethod(apps), methods=list(apps)))
+    return routes
 
 
 class _Driver:

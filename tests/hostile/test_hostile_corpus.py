@@ -94,3 +94,42 @@ def test_the_corpus_is_not_empty_and_every_file_states_its_expectation() -> None
     for path in SCENARIOS + WORLDS:
         expectation(path)
     assert yaml.safe_load((HERE / "README.md").read_text().split("```yaml")[1].split("```")[0]) is None
+
+
+REQUESTS = yaml.safe_load((HERE / "requests.yaml").read_text())
+
+
+def expand(value: Any) -> Any:
+    """``{repeat: S, times: N}`` -> S * N and ``{concat: [...]}`` -> the parts joined, anywhere in a request's parts."""
+    if isinstance(value, dict):
+        if set(value) == {"repeat", "times"}:
+            return str(value["repeat"]) * value["times"]
+        if set(value) == {"concat"}:
+            return "".join(str(expand(part)) for part in value["concat"])
+        return {k: expand(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("case", REQUESTS, ids=[c["name"][:60] for c in REQUESTS])
+def test_a_hostile_request_gets_a_clear_bounded_answer(case: dict[str, Any], client: TestClient) -> None:
+    kwargs: dict[str, Any] = {"headers": case.get("headers") or {}}
+    if "json" in case:
+        kwargs["json"] = expand(case["json"])
+    if "content" in case:
+        kwargs["content"] = expand(case["content"]).encode()
+    if "content_hex" in case:
+        kwargs["content"] = bytes.fromhex(case["content_hex"])
+    if "params" in case:
+        kwargs["params"] = expand(case["params"])
+    r = client.request(case["method"], case["path"], **kwargs)
+    expect = case["expect"]
+    assert r.status_code == expect["status"], r.text[:300]
+    assert r.headers["content-type"] == "application/json"
+    if "contains" in expect:
+        assert expect["contains"] in r.text, r.text[:300]
+    if "maxBytes" in expect:
+        assert len(r.content) <= expect["maxBytes"], r.text[:300]
+    if "allow" in expect:
+        assert sorted(r.headers["allow"].split(", ")) == sorted(expect["allow"])
