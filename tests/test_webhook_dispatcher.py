@@ -126,7 +126,9 @@ def test_500_deliveries_due_at_once_to_a_healthy_receiver_arrive_exactly_once(re
 
 def test_a_hanging_receiver_does_not_starve_another_tenants_receiver(receiver: tuple[Receiver, str]) -> None:
     rec, base = receiver
-    with serve({"timeoutSeconds": 1, "maxAttempts": 1, "maxConcurrentPerHost": 60}) as (rt, http):
+    with serve(
+        {"timeoutSeconds": 1, "maxAttempts": 1, "maxConcurrentPerReceiver": 60, "maxConcurrentPerHost": 120}
+    ) as (rt, http):
         applications(rt, f"{base}/hang", 120, "hang")  # first in line: their events come first
         healthy = f"http://localhost:{base.rsplit(':', 1)[1]}/ok"  # another host name: another receiver
         applications(rt, healthy, 30, "ok")
@@ -198,3 +200,17 @@ def test_any_exception_in_an_attempt_is_a_recorded_failed_attempt(monkeypatch: p
         "failed",
         ["RuntimeError: signing key missing"] * 2,
     )
+
+
+def test_a_hanging_receiver_does_not_starve_another_path_of_the_same_host(receiver: tuple[Receiver, str]) -> None:
+    """Receivers are often paths of one local test server: each URL has its own slots (16 by default)
+    within the host's (64), so 40 hanging deliveries hold 16 slots and the other path gets the rest."""
+    rec, base = receiver
+    with serve({"timeoutSeconds": 1, "maxAttempts": 1}) as (rt, http):
+        applications(rt, f"{base}/hang", 40, "hang")
+        applications(rt, f"{base}/ok", 30, "ok")
+        assert http.post("/_mock/clock/advance", json={"seconds": 3}).status_code == 200
+        log = deliveries(http)
+    ok = [d for d in log if d["url"].endswith("/ok")]
+    assert [(d["state"], len(d["attempts"]), d["attempts"][0]["error"]) for d in ok] == [("delivered", 1, None)] * 30
+    assert len(rec.seen("ok")) == 30 and len(rec.seen("hang")) == 40

@@ -12,14 +12,15 @@ and schedules the next one on the *simulated* clock (10 s, 20 s, 40 s, ... by
 default: docs/decisions.md #13); after ``maxAttempts`` the delivery is marked
 ``failed`` and stays in the log with every attempt.
 
-Attempts go through one :class:`_Lane` per receiver (scheme, host and port): at most
-``maxConcurrentPerHost`` of them are sent to one receiver at a time, the rest wait
-in that lane, in order, untimed. The timeout covers the request only, and each lane
-has exactly as many connections as it lets through, so an attempt never waits for a
-pool slot while its clock runs. A hanging receiver holds its own lane's slots and
-nothing else: every other receiver's deliveries go on (docs/security.md). Nothing
-is dropped: 5,000 events due at once to one receiver are 5,000 deliveries, each
-sent once (bench/webhook_soak.py). After a failed attempt the next one to that
+Attempts go through one :class:`_Lane` per host (scheme, host and port): at most
+``maxConcurrentPerReceiver`` of them in flight to one receiver (one URL) and at most
+``maxConcurrentPerHost`` to one host at a time; the rest wait, in order, untimed. The
+timeout covers the request only, and each lane has exactly as many connections as it
+lets through, so an attempt never waits for a pool slot while its clock runs. A
+hanging receiver holds its own slots and nothing else: other receivers, on other
+hosts or on other paths of the same host, go on (docs/security.md). Nothing is
+dropped: 5,000 events due at once to one receiver are 5,000 deliveries, each sent
+once (bench/webhook_soak.py). After a failed attempt the next one to that
 delivery opens a fresh connection, and a request that fails on a reused keep-alive
 connection (closed by the receiver meanwhile) is sent once more on a fresh one.
 
@@ -69,7 +70,8 @@ class Event(Protocol):
 
 USER_AGENT = "uphunt-mock-webhooks/1"
 DEFAULT_CAPACITY = 10_000  # deliveries kept in the log; the oldest are dropped first
-DEFAULT_PER_HOST = 16  # attempts in flight to one receiver (scheme, host, port) at a time
+DEFAULT_PER_RECEIVER = 16  # attempts in flight to one receiver (one URL) at a time
+DEFAULT_PER_HOST = 64  # attempts in flight to one host (scheme, host, port) at a time, all its receivers together
 KEEPALIVE_EXPIRY = 1.0  # seconds an idle connection is kept: under the usual 5 s server keep-alive timeout
 _MAX_DRAIN_ROUNDS = 100_000  # a bound on drain()'s loop; each round waits for or runs real work
 
@@ -123,7 +125,8 @@ class WebhookSettings:
     max_attempts: int = 5
     base_delay_seconds: float = 10.0  # simulated seconds before the 2nd attempt; doubles each time
     timeout_seconds: float = 5.0  # real seconds an attempt may take once sent (HTTP is real even on a manual clock)
-    per_host: int = DEFAULT_PER_HOST  # attempts in flight to one receiver at a time; the rest wait untimed
+    per_receiver: int = DEFAULT_PER_RECEIVER  # attempts in flight to one URL at a time; the rest wait untimed
+    per_host: int = DEFAULT_PER_HOST  # attempts in flight to one host at a time
 
     @classmethod
     def from_section(cls, section: dict[str, Any]) -> WebhookSettings:
@@ -131,6 +134,7 @@ class WebhookSettings:
             max_attempts=int(section.get("maxAttempts", 5)),
             base_delay_seconds=float(section.get("baseDelaySeconds", 10.0)),
             timeout_seconds=float(section.get("timeoutSeconds", 5.0)),
+            per_receiver=int(section.get("maxConcurrentPerReceiver", DEFAULT_PER_RECEIVER)),
             per_host=int(section.get("maxConcurrentPerHost", DEFAULT_PER_HOST)),
         )
 
@@ -395,7 +399,9 @@ class WebhookDispatcher:
         latency_ms = 0.0
         try:
             lane = self._lane(delivery.url)
-            async with lane.slots:  # waiting for a slot is not part of the attempt: untimed, in order
+            # Waiting for slots is not part of the attempt: untimed, in order. The receiver's slot
+            # first, so a receiver waiting for its own slots never holds one of the host's.
+            async with lane.receiver_slots(delivery.url, self.settings.per_receiver), lane.slots:
                 if generation != self._generation or delivery.sim is not self._sim:
                     return  # reset while it waited
                 started = time.perf_counter()
@@ -477,7 +483,8 @@ class WebhookDispatcher:
 
 
 class _Lane:
-    """The way to one receiver: a slot per attempt in flight and exactly that many connections.
+    """The way to one host: a slot per attempt in flight (per receiver URL and for the host) and
+    exactly as many connections as the host's slots.
 
     ``pooled`` keeps connections alive between first attempts (most deliveries); ``fresh``
     never reuses one, for the attempts after a failure, so a retry never lands on a
@@ -488,6 +495,7 @@ class _Lane:
         import httpx
 
         self.slots = asyncio.Semaphore(slots)
+        self._receivers: dict[str, asyncio.Semaphore] = {}
         # No redirects and no proxies from the environment: requests go to the configured URL only.
         # No client timeout: the dispatcher times the whole attempt (asyncio.wait_for).
         common: dict[str, Any] = {"timeout": None, "follow_redirects": False, "trust_env": False}
@@ -495,6 +503,13 @@ class _Lane:
             limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots, keepalive_expiry=KEEPALIVE_EXPIRY), **common
         )
         self.fresh = httpx.AsyncClient(limits=httpx.Limits(max_connections=slots, max_keepalive_connections=0), **common)
+
+    def receiver_slots(self, url: str, slots: int) -> asyncio.Semaphore:
+        """The slots of one receiver (its URL) on this host."""
+        semaphore = self._receivers.get(url)
+        if semaphore is None:
+            semaphore = self._receivers[url] = asyncio.Semaphore(max(1, slots))
+        return semaphore
 
     async def send(self, url: str, body: bytes, headers: dict[str, str], fresh: bool) -> int:
         """POST and return the status; a failure on a reused connection is sent once more on a new one."""

@@ -16,6 +16,7 @@ from mock_server.core import world as core_world
 from mock_server.core import yaml_source
 from mock_server.core.clock import Clock
 from mock_server.core.spec import load_spec
+from mock_server.core.webhooks import check_webhook_url
 
 from .domain.accounts import Account
 from .domain.agency import Agency, Freelancer, Profile
@@ -113,6 +114,10 @@ def _check_references(data: dict[str, Any], located: yaml_source.Located) -> Non
             raise error("jobs", "id", job, "companyId", f"job {job['id']!r} names unknown company {job['companyId']!r}")
     agencies = {a["id"] for a in data.get("agencies", [])}
     for account in data.get("accounts", []):
+        try:
+            check_webhook_url(account.get("webhookUrl"))
+        except ValueError as exc:
+            raise error("accounts", "apiKey", account, "webhookUrl", str(exc)) from None
         if account["agencyId"] not in agencies:
             reason = f"account {account['apiKey']!r} names unknown agency {account['agencyId']!r}"
             raise error("accounts", "apiKey", account, "agencyId", reason)
