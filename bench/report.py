@@ -93,7 +93,26 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     notes = Path(__file__).with_name("NOTES.md")
     if notes.exists():
         lines += ["", notes.read_text().strip()]
+    lines += _kept_sections(path)
     path.write_text("\n".join(lines) + "\n")
+
+
+# Sections other benchmarks write into RESULTS.md (e.g. bench/webhook_soak.py): kept as they are.
+KEPT_SECTIONS = ("## Webhook soak",)
+
+
+def _kept_sections(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    text = path.read_text()
+    kept: list[str] = []
+    for heading in KEPT_SECTIONS:
+        start = text.find(heading)
+        if start < 0:
+            continue
+        end = text.find("\n## ", start + len(heading))
+        kept += ["", (text[start:end] if end >= 0 else text[start:]).strip()]
+    return kept
 
 
 def start_spread(results: dict[str, Any]) -> list[float]:
