@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # Benchmarks (not tests): installs wrk from Debian if missing, writes bench/RESULTS.md.

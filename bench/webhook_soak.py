@@ -193,20 +193,29 @@ async def prepare(http: httpx.AsyncClient, count: int, urls: list[str | None], p
     return keys
 
 
-async def apply_all(http: httpx.AsyncClient, keys: list[str]) -> int:
+async def apply_all(http: httpx.AsyncClient, keys: list[str]) -> tuple[int, int]:
+    """Apply once per key, 32 at a time: (applications accepted, transport errors retried)."""
     sem = asyncio.Semaphore(32)
-    ok = 0
+    ok = errors = 0
 
     async def apply(key: str) -> None:
-        nonlocal ok
+        nonlocal ok, errors
         async with sem:
-            r = await http.post(
-                "/api/auto-apply-v2/apply", headers={"x-api-key": key}, json={"jobId": JOB, "coverLetter": "soak"}
-            )
-            ok += r.status_code == 200
+            for _ in range(3):  # a keep-alive connection the server closed as it was reused: once more
+                try:
+                    r = await http.post(
+                        "/api/auto-apply-v2/apply",
+                        headers={"x-api-key": key},
+                        json={"jobId": JOB, "coverLetter": "soak"},
+                    )
+                except httpx.TransportError:
+                    errors += 1
+                    continue
+                ok += r.status_code == 200
+                return
 
     await asyncio.gather(*(apply(k) for k in keys))
-    return ok
+    return ok, errors
 
 
 def probe(base: str, key: str, until: float) -> list[float]:
@@ -253,9 +262,11 @@ async def phase(
         keys = await prepare(http, count, urls, name)
         until = time.monotonic() + window
         probing = asyncio.create_task(asyncio.to_thread(probe, base, keys[0], until))
-        applied = await apply_all(http, keys)
+        applied, errors = await apply_all(http, keys)
         latencies = await probing
         result: dict[str, Any] = {"applications": applied, "window_s": window, "status_ms": summary(latencies)}
+        result["client_errors"] = errors
+        result["probe_failures"] = sum(1 for ms in latencies if ms >= 10_000.0)
         if receivers:
             result["deliveries"] = {k: dict(v) for k, v in (await deliveries_by_url(http)).items()}
             result["receivers"] = (await http.get(f"{receivers}/stats")).json()
@@ -277,8 +288,8 @@ def write_section(results: dict[str, Any]) -> None:
         "5 attempts 10/20/40/80 simulated seconds apart, 16 attempts in flight per receiver). The probe polls "
         "`GET /api/auto-apply-v2/status` every 20 ms during the window, while the applications are sent and settle.",
         "",
-        "| phase | applications | status p50 ms | status p99 ms | status max ms | probes |",
-        "|---|---|---|---|---|---|",
+        "| phase | applications | status p50 ms | status p99 ms | status max ms | probes (failed) | client transport errors |",
+        "|---|---|---|---|---|---|---|",
     ]
     phases = (
         ("no webhooks", base),
@@ -289,7 +300,8 @@ def write_section(results: dict[str, Any]) -> None:
     for label, r in phases:
         s = r["status_ms"]
         lines.append(
-            f"| {label} | {r['applications']:,} | {s['p50']:.1f} | {s['p99']:.1f} | {s['max']:.1f} | {s['n']:,} |"
+            f"| {label} | {r['applications']:,} | {s['p50']:.1f} | {s['p99']:.1f} | {s['max']:.1f} | "
+            f"{s['n']:,} ({r['probe_failures']}) | {r['client_errors']} |"
         )
 
     def ratio(r: dict[str, Any]) -> float:

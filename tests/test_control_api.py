@@ -100,3 +100,35 @@ def test_control_api_is_not_journaled_nor_rate_limited(client: TestClient) -> No
         r = client.get("/_mock/health")
         assert "x-ratelimit-limit" not in r.headers
     assert client.get("/_mock/requests").json()["requests"] == []
+
+
+def test_a_new_key_gets_an_agency_of_its_own_that_can_apply(client: TestClient) -> None:
+    demo = client.get(f"/_mock/accounts/{DEMO_KEY}").json()
+    new = client.put("/_mock/accounts/sk_ci_own", json={"credits": 3, "connects": 50})
+    assert new.status_code == 201
+    body = new.json()
+    assert body["agencyId"] != demo["agencyId"] and body["agencyId"].startswith("agency_")
+    assert body["connects"] == 50 and demo["connects"] == client.get(f"/_mock/accounts/{DEMO_KEY}").json()["connects"]
+    (bd,) = body["freelancers"]
+    assert bd["isBusinessDeveloper"] is True and [p["isDefault"] for p in bd["profiles"]] == [True]
+    # its first apply is accepted (not 422 "has no freelancer profile") and settles applied
+    r = client.post(APPLY, headers={"x-api-key": "sk_ci_own"}, json={"jobId": JOB, "coverLetter": "Hi"})
+    assert r.status_code == 200, r.text
+    client.post("/_mock/clock/advance", json={"seconds": 600})
+    status = client.get("/api/auto-apply-v2/status", params={"queueId": r.json()["queueId"]}, headers={"x-api-key": "sk_ci_own"})
+    assert status.json()["applicationStatus"] == "applied"
+    after = client.get("/_mock/accounts/sk_ci_own").json()
+    assert after["credits"] == {"available": 2, "reserved": 0, "spent": 1, "granted": 3}
+    assert after["connects"] < 50 and client.get(f"/_mock/accounts/{DEMO_KEY}").json()["connects"] == demo["connects"]
+
+
+def test_a_named_new_agency_gets_a_business_developer_unless_freelancers_are_given(client: TestClient) -> None:
+    first = client.put("/_mock/accounts/sk_ci_a", json={"agencyId": "agency_ci"}).json()
+    assert first["agencyId"] == "agency_ci" and len(first["freelancers"]) == 1
+    assert first["freelancers"][0]["isBusinessDeveloper"] is True
+    given = [{"id": "~01x", "name": "X", "title": "Dev", "hourlyRate": 50, "isBusinessDeveloper": False, "profiles": [{"id": "p1", "name": "P", "isDefault": True, "hourlyRate": 50, "skills": []}]}]
+    second = client.put("/_mock/accounts/sk_ci_b", json={"agencyId": "agency_ci2", "freelancers": given}).json()
+    assert [f["id"] for f in second["freelancers"]] == ["~01x"]
+    # two keys naming the same agency share it (and its Connects)
+    third = client.put("/_mock/accounts/sk_ci_c", json={"agencyId": "agency_ci"}).json()
+    assert third["agencyId"] == "agency_ci" and third["freelancers"] == first["freelancers"]

@@ -55,6 +55,7 @@ CONTROL_OPERATION_IDS = {
     "getAccount": ("get", "/_mock/accounts/{apiKey}"),
     "putAccount": ("put", "/_mock/accounts/{apiKey}"),
     "listWebhookDeliveries": ("get", "/_mock/webhooks/deliveries"),
+    "getControlSpec": ("get", "/_mock/openapi.json"),
 }
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
@@ -160,14 +161,29 @@ def test_every_operation_has_a_unique_operation_id(path: Path) -> None:
         seen[op_id] = p
 
 
-def test_uphunt_operation_ids_are_exactly_the_routed_ones(uphunt: dict[str, Any]) -> None:
-    found = {op["operationId"]: (method, path) for path, method, op in operations(uphunt)}
-    assert found == UPHUNT_OPERATION_IDS
+def test_documented_operation_ids_keep_their_routes(uphunt: dict[str, Any], control: dict[str, Any]) -> None:
+    """Renaming or moving an operation users call breaks them; new operations may be added freely."""
+    found = {op["operationId"]: (method, path) for spec in (uphunt, control) for path, method, op in operations(spec)}
+    for op_id, route in {**UPHUNT_OPERATION_IDS, **CONTROL_OPERATION_IDS}.items():
+        assert found.get(op_id) == route, f"{op_id} moved or vanished: {found.get(op_id)} != {route}"
 
 
-def test_control_operation_ids_are_exactly_the_routed_ones(control: dict[str, Any]) -> None:
-    found = {op["operationId"]: (method, path) for path, method, op in operations(control)}
-    assert found == CONTROL_OPERATION_IDS
+def test_every_operation_of_the_specs_is_served_and_nothing_else() -> None:
+    """The spec is the registry: the operations (read from the specs) are exactly the app's API routes."""
+    from starlette.routing import Route
+
+    from mock_server.core.app import create_app
+    from mock_server.core.runtime import Runtime
+    from mock_server.core.spec import compile_operations, load_spec
+
+    app = create_app(Runtime(clock="manual"))
+    routed = {(r.name, next(iter(sorted((r.methods or set()) - {"HEAD"}))), r.path) for r in app.routes if isinstance(r, Route)}
+    specified = {
+        (op.operation_id, op.method, op.path) for name in ("uphunt.yaml", "control.yaml") for op in compile_operations(load_spec(name))
+    }
+    assert specified <= routed
+    extra = {r for r in routed if r[0] not in {s[0] for s in specified}}
+    assert all(path in ("/openapi.json", "/docs") or path.startswith(("/docs/", "/_mock/ui")) or path == "/_mock/openapi.json" for _, _, path in extra), extra
 
 
 def test_every_uphunt_operation_documents_a_4xx_with_a_schema(uphunt: dict[str, Any]) -> None:

@@ -32,12 +32,12 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route, request_response
+from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from .clock import ManualClock, now_ms
 from .control import CONTROL_HANDLERS
-from .docs_page import render_docs
+from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
 from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
@@ -69,9 +69,16 @@ class _Reply:
         self.headers = headers
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode())]
+        content_type = b"application/json"
+        raw = [(b"content-length", str(len(self.body)).encode())]
         if self.headers:
-            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+            for k, v in self.headers.items():
+                name = k.lower().encode("latin-1")
+                if name == b"content-type":  # a vendor's own JSON media type (e.g. application/problem+json)
+                    content_type = v.encode("latin-1")
+                else:
+                    raw.append((name, v.encode("latin-1")))
+        raw.insert(0, (b"content-type", content_type))
         await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
         await send({"type": "http.response.body", "body": self.body})
 
@@ -170,7 +177,7 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         except vendor.domain_errors as exc:
             raise vendor.translate_error(exc) from None
     except ApiError as exc:
-        status, payload, headers = vendor.render_error(exc, op)
+        status, payload, headers = vendor.render_error(rt, exc, op)
         return _Reply(status, payload, {**limit_headers, **headers} if limit_headers else headers)
     # 8. headers (the journal entry is finished by the caller)
     if isinstance(result, Reply):
@@ -203,7 +210,7 @@ class _ApiEndpoint:
         try:
             raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
-            raw, response = b"", _Reply(*rt.vendor.render_error(exc, op))
+            raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
         # 2. journal (raw: decoded only when read)
         entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
         entry.operation_id = op.operation_id
@@ -234,11 +241,9 @@ class _ApiEndpoint:
 
 
 def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
-    handler = CONTROL_HANDLERS.get(op.handler)
+    handler = CONTROL_HANDLERS[op.handler]  # check_registry ran: every control operation has one
 
     async def endpoint(request: Request) -> Response:
-        if handler is None:
-            return json_response(501, {"error": f"{op.operation_id} is provided by an extension that is not loaded"})
         try:
             raw = await read_body(request.headers, request.receive)
             params = convert_params(op, request.query_params, request.path_params)
@@ -291,15 +296,37 @@ class MockApp(Starlette):
 
 CONTROL_TOKEN_HEADER = "X-Mock-Control-Token"
 _TOKEN_HEADER_BYTES = CONTROL_TOKEN_HEADER.lower().encode()
+_OPEN_CONTROL_PATHS = frozenset({"/_mock/health", "/_mock/openapi.json"})  # liveness and the public contract
 
 
 def _control_allowed(scope: Any, token: str) -> bool:
-    """Outside ``/_mock/`` (and for the liveness probe) always; inside, only with the token (constant-time compare)."""
+    """Outside ``/_mock/`` (and for the liveness probe and the control spec) always; inside, only with the
+    token (constant-time compare)."""
     path: str = scope.get("path", "")
-    if not path.startswith("/_mock/") or path == "/_mock/health":
+    if not path.startswith("/_mock/") or path in _OPEN_CONTROL_PATHS:
         return True
     sent = next((v for k, v in scope["headers"] if k == _TOKEN_HEADER_BYTES), b"")
     return hmac.compare_digest(sent, token.encode())
+
+
+def _demo_key(rt: Runtime) -> str | None:
+    """The key /docs fills in for "Try it out": the vendor's demo key if this world has that account,
+    else the world's first account (a world file may replace the default accounts)."""
+    key = rt.vendor.demo_api_key
+    if rt.account_view(key) is not None:
+        return key
+    keys = rt.vendor.api_keys(rt)  # unmasked (the state masks them)
+    return keys[0] if keys else None
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of the app serves on the request's path (HEAD with GET), for a 405's Allow."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return ", ".join(sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m)))
 
 
 def _server_error_body(exc: Exception) -> dict[str, str]:
@@ -310,7 +337,7 @@ class RegistryError(ValueError):
     """The spec and the vendor's handlers disagree: the mock refuses to start."""
 
 
-def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> None:
+def check_registry(owner: str, operations: list[Operation], handlers: Any) -> None:
     """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
     wanted = {op.handler: op.operation_id for op in operations}
     missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
@@ -321,23 +348,31 @@ def check_registry(vendor: str, operations: list[Operation], handlers: Any) -> N
     if unused:
         problems.append(f"handlers without an operation in the spec: {', '.join(unused)}")
     if problems:
-        raise RegistryError(f"vendor {vendor!r}: " + "; ".join(problems))
+        raise RegistryError(f"{owner}: " + "; ".join(problems))
 
 
 def create_app(runtime: Runtime | None = None) -> MockApp:
     """Build the ASGI app for ``runtime`` (a fresh default world with the real clock if omitted)."""
     rt = runtime or Runtime()
     api_spec = load_spec(rt.vendor.spec_name)
-    check_registry(rt.vendor.name, compile_operations(api_spec), rt.vendor.handlers)
+    check_registry(f"vendor {rt.vendor.name!r}", compile_operations(api_spec), rt.vendor.handlers)
     endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
     direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
-    handlers: list[tuple[Operation, Any]] = [(op, endpoint) for op, endpoint in endpoints]
-    handlers += [(op, _control_endpoint(rt, op)) for op in compile_operations(load_spec("control.yaml"))]
-    routes = _routes_by_path(handlers)
+    routes: list[Route] = [
+        Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
+    ]
+    control_spec = load_spec("control.yaml")
+    control_ops = compile_operations(control_spec)
+    check_registry("control API", control_ops, CONTROL_HANDLERS)
+    routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
     spec_bytes = json.dumps(api_spec).encode()
-    docs_html = render_docs(api_spec, load_spec("control.yaml"))
     routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
-    routes.append(Route("/docs", lambda r: HTMLResponse(docs_html), methods=["GET"]))
+    # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
+    served = [
+        ServedSpec(rt.vendor.name, f"{rt.vendor.title} API", "/openapi.json", api_spec),
+        ServedSpec("control", "Control API", "/_mock/openapi.json", control_spec),
+    ]
+    routes += docs_routes(served, demo_key=lambda: _demo_key(rt))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -345,6 +380,9 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
             message = f"Not found: {request.method} {request.url.path}"
         elif exc.status_code == 405:
             message = f"Method {request.method} not allowed on {request.url.path}"
+            # Each operation is its own route: Starlette's Allow names only the first route that
+            # matched the path, so a path with GET, POST and DELETE said "GET, HEAD". Name them all.
+            return json_response(405, {"error": message}, {"Allow": _allowed_methods(request)})
         else:
             message = exc.detail
         return json_response(exc.status_code, {"error": message}, dict(exc.headers or {}))
@@ -375,35 +413,6 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     app.router.redirect_slashes = False  # `/apply/` is not in the spec: 404 JSON, not an undocumented 307
     app.state.runtime = rt
     return app
-
-
-class _ByMethod:
-    """The ASGI apps of one path's operations, by method: one Starlette route per path, so a 405
-    names every method the path has in ``Allow`` (separate routes named only the first one's)."""
-
-    def __init__(self, apps: dict[str, Any]) -> None:
-        self.apps = apps
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        method = scope["method"]
-        app = self.apps.get(method) or (self.apps.get("GET") if method == "HEAD" else None)
-        assert app is not None  # the route's methods are exactly these
-        await app(scope, receive, send)
-
-
-def _routes_by_path(handlers: list[tuple[Operation, Any]]) -> list[Route]:
-    by_path: dict[str, list[tuple[Operation, Any]]] = {}
-    for op, app in handlers:
-        by_path.setdefault(op.path, []).append((op, app))
-    routes = []
-    for path, ops in by_path.items():
-        if len(ops) == 1:
-            op, app = ops[0]
-            routes.append(Route(path, app, methods=[op.method], name=op.operation_id))
-        else:
-            apps = {op.method: app if isinstance(app, _ApiEndpoint) else request_response(app) for op, app in ops}
-            routes.append(Route(path, _ByMethod(apps), methods=list(apps)))
-    return routes
 
 
 class _Driver:

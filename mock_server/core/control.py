@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .runtime import Runtime
+from .spec import load_spec
 from .validation import RequestInvalid
 
 ControlResult = tuple[int, Any]
@@ -125,6 +126,11 @@ def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRe
     return 200, {"scenarios": []}
 
 
+def get_control_spec(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    """The control API's own contract (the one these routes are compiled from), for tools and ``/docs``."""
+    return 200, load_spec("control.yaml")
+
+
 CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
@@ -139,4 +145,5 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "listScenarios": list_scenarios,
     "loadScenarios": load_scenarios,
     "clearScenarios": clear_scenarios,
+    "getControlSpec": get_control_spec,
 }

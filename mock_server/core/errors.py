@@ -9,6 +9,7 @@ so a body and its headers are built in one place per vendor.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 
@@ -38,3 +39,13 @@ class ApiError(Exception):
         self.context = context
         if status is not None:
             self.status = status  # type: ignore[misc]  # an instance may carry a status of its own
+            if type(self).code == ApiError.code:  # a generic error: name it after its status
+                self.code = code_for_status(status)  # type: ignore[misc]
+
+
+def code_for_status(status: int) -> str:
+    """``service_unavailable`` for 503: the reason phrase in snake case (``error`` for unknown statuses)."""
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_").replace("'", "")
+    except ValueError:
+        return "error"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock
-from .journal import DEFAULT_MAX_BYTES, Journal
+from .journal import DEFAULT_MAX_BYTES, Journal, mask_fields
 from .scenarios import ScenarioEngine
 from .vendor import Vendor, WorldLike, get_vendor
 from .webhooks import WebhookDispatcher
@@ -57,11 +57,11 @@ class Runtime:
         journal_capacity: int | None = None,
         vendor: Vendor | str | None = None,
     ) -> None:
+        chosen = None if vendor is None else vendor if isinstance(vendor, Vendor) else get_vendor(vendor)
         if world is None:
-            chosen = vendor if isinstance(vendor, Vendor) else get_vendor(vendor)
-            world = chosen.load_world()
+            world = (chosen or get_vendor()).load_world()
         self.world = world
-        self.vendor: Vendor = getattr(world, "vendor", None) or (vendor if isinstance(vendor, Vendor) else get_vendor(vendor))
+        self.vendor: Vendor = chosen or getattr(world, "vendor", None) or get_vendor()
         self.clock_spec = clock
         parse_clock(clock)  # fail early on a bad spec
         journal = self.world.settings_section("journal")
@@ -135,14 +135,14 @@ class Runtime:
         return self.vendor.put_account(self, api_key, changes)
 
     def state(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-        """A page of the state: at most ``limit`` (default :data:`STATE_PAGE`) items of each list, from ``cursor``.
+        """A page of the state, keys masked: at most ``limit`` (default :data:`STATE_PAGE`) items of each list, from ``cursor``.
 
         A world whose lists all fit answers whole with ``nextCursor: None``. ``cursor`` is the
         previous page's ``nextCursor`` (offsets into the lists, which only grow until a reset).
         """
         lists = self.vendor.state_lists(self)
         if lists is None:
-            return {"clock": self.clock_info(), **self.vendor.state(self), "nextCursor": None}
+            return mask_fields({"clock": self.clock_info(), **self.vendor.state(self), "nextCursor": None})
         limit = STATE_PAGE if limit is None else limit
         starts = [int(part) for part in cursor.split(".")] if cursor else []
         starts += [0] * (len(lists) - len(starts))
@@ -154,4 +154,4 @@ class Runtime:
             nexts.append(max(start, stop))
             more = more or stop < len(section)
         out["nextCursor"] = ".".join(map(str, nexts)) if more else None
-        return out
+        return mask_fields(out)  # every apiKey (and other credential-named field) masked, whatever the vendor

@@ -23,7 +23,11 @@ _METHODS = ("get", "post", "put", "delete", "patch")
 
 
 def spec_path(name: str) -> Path:
-    """Where ``openapi/<name>`` lives: inside the installed package, else the source checkout."""
+    """Where ``openapi/<name>`` lives: inside the installed package, else the source checkout.
+
+    An absolute path is taken as it is (a vendor whose spec lives outside this package)."""
+    if Path(name).is_absolute():
+        return Path(name)
     packaged = resources.files("mock_server").joinpath("openapi", name)
     if packaged.is_file():
         return Path(str(packaged))

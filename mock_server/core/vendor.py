@@ -131,8 +131,9 @@ class Vendor:
         """A domain error (one of :attr:`domain_errors`) as the vendor's typed :class:`ApiError`."""
         raise exc
 
-    def render_error(self, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
-        """``(status, body, headers)`` of a refusal, in the dialect of ``op`` (None: before routing)."""
+    def render_error(self, rt: Runtime | None, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
+        """``(status, body, headers)`` of a refusal, in the dialect of ``op`` (None: before routing) and of
+        ``rt``'s world (a world may choose among a vendor's error formats)."""
         return exc.status, {"error": exc.message}, dict(exc.headers)
 
     def fit_contract_case(self, case: Any) -> None:
@@ -150,6 +151,10 @@ class Vendor:
         """The whole state in one mapping (small worlds; vendors with :meth:`state_lists` need not override it)."""
         lists = self.state_lists(rt)
         return {name: section.page(0, len(section)) for name, section in lists.items()} if lists else {}
+
+    def api_keys(self, rt: Runtime) -> list[str]:
+        """The world's API keys, unmasked (``/docs`` pre-fills the first for "Try it out"); from :meth:`state` by default."""
+        return [a["apiKey"] for a in self.state(rt).get("accounts") or [] if isinstance(a, dict) and "apiKey" in a]
 
     def state_lists(self, rt: Runtime) -> dict[str, StateList] | None:
         """The state as named lists rendered a page at a time (``GET /_mock/state?limit=&cursor=``).

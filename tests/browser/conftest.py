@@ -32,7 +32,10 @@ def chromium_path() -> str:
     pytest.fail("Chromium not found: install Debian's `chromium` package (make test does it) or set CHROMIUM")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync driver runs, the main thread counts as inside
+# an event loop, so every later test calling asyncio.run() would fail with "cannot be called from a
+# running event loop". Stopping it after each browser module keeps the rest of the suite unaffected.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ApiError
 from ..spec import compile_operations, load_spec
 from ..yaml_source import SourceError
 from . import actions
@@ -248,17 +249,15 @@ class ScenarioEngine:
         clock = rule.matcher.clock
         retry = actions.retry_after_seconds(spec.get("retryAfter"), clock.seconds_left(subject.elapsed) if clock else 0.0)
         build = self.vocabulary.injected_error
-        headers: dict[str, str] = {}
-        body: Any = {}
+        op = self._ops.get(subject.operation_id or "")
         if build is not None:
-            op = self._ops.get(subject.operation_id or "")
             error = build(self.rt, op, status, spec.get("message"), subject, retry)
-            if status >= 400:
-                _, body, headers = self.rt.vendor.render_error(error, op)
-            else:
-                headers = dict(error.headers)
-        elif status >= 400:
-            body = {"error": spec.get("message") or f"HTTP {status} (injected by a scenario)"}
+        else:
+            error = ApiError(spec.get("message") or f"HTTP {status} (injected by a scenario)", status=status)
+        body: Any = {}
+        headers = dict(error.headers)
+        if status >= 400:
+            _, body, headers = self.rt.vendor.render_error(self.rt, error, op)
         if retry is not None:
             headers["Retry-After"] = str(retry)
         if "body" in spec:

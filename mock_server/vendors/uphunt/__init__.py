@@ -86,7 +86,7 @@ class UpHuntVendor(Vendor):
             return errors.from_domain(exc)
         raise exc
 
-    def render_error(self, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
+    def render_error(self, rt: Runtime | None, exc: ApiError, op: Operation | None) -> tuple[int, Any, dict[str, str]]:
         return errors.render(exc, DATA_DIALECT if op is not None and op.dialect == DATA_DIALECT else "auto_apply")
 
     def fit_contract_case(self, case: Any) -> None:
@@ -114,6 +114,9 @@ class UpHuntVendor(Vendor):
 
     def state_lists(self, rt: Runtime) -> dict[str, StateList]:
         return control.state_lists(rt.sim)
+
+    def api_keys(self, rt: Runtime) -> list[str]:
+        return list(rt.sim.accounts)
 
     def scenario_hooks(self) -> Any:
         return UPHUNT_SCENARIOS

@@ -9,12 +9,12 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from mock_server.core.journal import mask_secret
 from mock_server.core.vendor import StateList
 from mock_server.core.webhooks import check_webhook_url
 
 from . import render
 from .domain.accounts import Account
+from .domain.agency import agency_id_for
 from .domain.ledger import CreditLedger
 from .world import freelancer_from_dict
 
@@ -46,8 +46,8 @@ def put_account(rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dic
     account = sim.accounts.get(api_key)
     created = account is None
     if account is None:
-        template = next(iter(sim.accounts.values()), None)
-        agency_id = changes.get("agencyId") or (template.agency_id if template else "agency_default")
+        # A new key gets an agency of its own (its Connects and pacing are not another account's).
+        agency_id = changes.get("agencyId") or agency_id_for(api_key)
         account = Account(api_key=api_key, agency_id=agency_id, ledger=CreditLedger.with_grant(0))
         sim.accounts[api_key] = account
     if "agencyId" in changes:
@@ -67,11 +67,11 @@ def put_account(rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dic
 
 
 def state_lists(sim: Simulator) -> dict[str, StateList]:
-    """Accounts and applications, rendered only for the page asked for (keys masked)."""
+    """Accounts and applications, rendered only for the page asked for (the engine masks the keys)."""
 
     def accounts(start: int, stop: int) -> list[dict[str, Any]]:
         views = [account_view(sim, key) for key in islice(sim.accounts, start, stop)]
-        return [{**view, "apiKey": mask_secret(view["apiKey"])} for view in views if view is not None]
+        return [view for view in views if view is not None]
 
     def applications(start: int, stop: int) -> list[dict[str, Any]]:
         return [_application_record(app) for app in islice(sim.applications.values(), start, stop)]
@@ -85,7 +85,7 @@ def state_lists(sim: Simulator) -> dict[str, StateList]:
 def _application_record(app: Any) -> dict[str, Any]:
     record = app.status_record()
     record.update(
-        apiKey=mask_secret(app.api_key),
+        apiKey=app.api_key,
         agencyId=app.agency_id,
         createdAt=round(app.created_at * 1000),
         pickupAt=round(app.pickup_at * 1000),

@@ -19,11 +19,13 @@ from .domain.errors import DomainError
 
 
 class UpHuntError(ApiError):
-    """Base of UpHunt's errors."""
+    """Base of UpHunt's errors. ``kind``: the :class:`DomainError` kind a class stands for, if any."""
+
+    kind: str | None = None
 
 
 class BadRequest(UpHuntError):
-    status, code = 400, "bad_request"
+    status, code, kind = 400, "bad_request", "bad_request"
 
 
 class Unauthorized(UpHuntError):
@@ -38,19 +40,19 @@ class Unauthorized(UpHuntError):
 
 
 class InsufficientCredits(UpHuntError):
-    status, code = 402, "insufficient_credits"
+    status, code, kind = 402, "insufficient_credits", "insufficient_credits"
 
 
 class NotFound(UpHuntError):
-    status, code = 404, "not_found"
+    status, code, kind = 404, "not_found", "not_found"
 
 
 class Conflict(UpHuntError):
-    status, code = 409, "conflict"
+    status, code, kind = 409, "conflict", "conflict"
 
 
 class Unprocessable(UpHuntError):
-    status, code = 422, "unprocessable_entity"
+    status, code, kind = 422, "unprocessable_entity", "unprocessable"
 
 
 class RateLimited(UpHuntError):
@@ -74,13 +76,8 @@ class ServerError(UpHuntError):
     status, code = 500, "internal_error"
 
 
-_BY_KIND: dict[str, type[UpHuntError]] = {
-    "bad_request": BadRequest,
-    "unprocessable": Unprocessable,
-    "not_found": NotFound,
-    "conflict": Conflict,
-    "insufficient_credits": InsufficientCredits,
-}
+# Every class above, found by what the domain and scenarios name: a new error is one class here.
+_BY_KIND: dict[str, type[UpHuntError]] = {cls.kind: cls for cls in UpHuntError.__subclasses__() if cls.kind}
 _BY_STATUS: dict[int, type[UpHuntError]] = {cls.status: cls for cls in (*_BY_KIND.values(), Unauthorized, RateLimited)}
 
 # The data dialect's `error` codes, by status (codes of statuses without a class of their own too).
@@ -110,9 +107,10 @@ def for_status(status: int, message: str, **context: Any) -> ApiError:
     return cls(message, **context)
 
 
-def error_body(status: int, message: str, dialect: str = "auto_apply", **context: Any) -> dict[str, Any]:
+def error_body(status: int, message: str, dialect: str = "auto_apply", code: str = "error", **context: Any) -> dict[str, Any]:
+    """The body of a refusal: the data dialect names a code (by status, else ``code``), auto-apply a sentence."""
     if dialect == "data":
-        return {"error": DATA_CODES.get(status, "error"), "message": message, **context}
+        return {"error": DATA_CODES.get(status, code), "message": message, **context}
     return {"error": message, **context}
 
 
@@ -132,4 +130,4 @@ def render(exc: ApiError, dialect: str) -> tuple[int, dict[str, Any], dict[str, 
     context = dict(exc.context)
     if exc.field and dialect != "data" and status in (400, 413, 422):
         context = {"field": exc.field, **context}
-    return status, error_body(status, exc.message, dialect, **context), dict(exc.headers)
+    return status, error_body(status, exc.message, dialect, code=exc.code, **context), dict(exc.headers)

@@ -8,6 +8,7 @@ developer may be logged out for a while, during which submissions end in
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -61,3 +62,26 @@ class Agency:
 
     def is_logged_out(self, now: float) -> bool:
         return self.logged_out_until is not None and now < self.logged_out_until
+
+
+def agency_id_for(api_key: str) -> str:
+    """The agency a new account gets when none is named: its own, with a stable id derived from the key."""
+    return "agency_" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
+def default_business_developer(agency_id: str) -> Freelancer:
+    """The business developer every new agency starts with, with one default profile.
+
+    Applies without a ``profileId`` use it (the documented fallback), so a freshly created
+    account can apply at once instead of answering 422 "has no freelancer profile".
+    """
+    digits = str(int(hashlib.sha256(agency_id.encode()).hexdigest(), 16))[:16].rjust(16, "0")
+    return Freelancer(
+        id=f"~01bd{digits}",
+        name="Business Developer",
+        title=f"Business Developer at {agency_id}",
+        hourly_rate=45.0,
+        is_business_developer=True,
+        job_success_score=100.0,
+        profiles=[Profile(id=f"18{digits}0", name="General profile", hourly_rate=45.0, is_default=True)],
+    )

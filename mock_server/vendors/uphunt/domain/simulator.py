@@ -18,7 +18,7 @@ from mock_server.core.clock import Clock, now_ms
 from mock_server.core.scheduler import Scheduler
 
 from .accounts import Account
-from .agency import Agency, Freelancer, Profile
+from .agency import Agency, Freelancer, Profile, default_business_developer
 from .applications import (
     ALL_STATES,
     APPLIED,
@@ -140,9 +140,11 @@ class Simulator:
         return self.agencies[account.agency_id]
 
     def ensure_agency(self, agency_id: str, connects: int = 0) -> Agency:
+        """The agency ``agency_id``; a new one starts with a business developer and a default profile."""
         agency = self.agencies.get(agency_id)
         if agency is None:
-            agency = self.agencies[agency_id] = Agency(id=agency_id, connects=connects)
+            agency = Agency(id=agency_id, connects=connects, freelancers=[default_business_developer(agency_id)])
+            self.agencies[agency_id] = agency
         return agency
 
     # ── apply ───────────────────────────────────────────────────────────
