@@ -90,6 +90,12 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         f"- simulator, 100,000 applications: {' / '.join(_f(sim['seconds'][k], 2) for k in ('min', 'median', 'max'))} s; "
         f"peak RSS {' / '.join(_f(sim['peak_rss_mb'][k]) for k in ('min', 'median', 'max'))} MB",
     ]
+    if "dashboard" in results:
+        from dashboard_open import report_lines  # noqa: E402  (bench/dashboard_open.py)
+
+        lines += [""] + report_lines(results["dashboard"])
+    elif "dashboard_error" in results:
+        lines += ["", "## With the dashboard open", "", f"Not measured: {results['dashboard_error']}"]
     notes = Path(__file__).with_name("NOTES.md")
     if notes.exists():
         lines += ["", notes.read_text().strip()]

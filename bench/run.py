@@ -192,6 +192,13 @@ def main() -> int:
     startup_benchmarks(results)
     print("bench: simulator, 100,000 applications ...", flush=True)
     simulator_benchmarks(results)
+    print("bench: status and apply with the dashboard open and closed ...", flush=True)
+    try:
+        from dashboard_open import dashboard_benchmarks  # noqa: E402  (bench/dashboard_open.py)
+
+        dashboard_benchmarks(results)
+    except Exception as exc:  # no Chromium on this machine: report it, keep the rest
+        results["dashboard_error"] = f"{type(exc).__name__}: {exc}"[:500]
     results["meta"] = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",

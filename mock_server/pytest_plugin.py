@@ -15,6 +15,12 @@ Fixtures:
   in which case the test gets a server of its own, stopped after it.
 * ``uphunt_mock_session`` (session scope): the shared server; it is not reset between the
   tests that use it directly.
+* ``uphunt_mock_webhooks`` (function scope): a :class:`mock_server.testing.WebhookReceiver` on
+  127.0.0.1 whose URL the test's account (``uphunt_mock.api_key``) gets as its ``webhookUrl``:
+  the events received, their delivery ids, duplicates, and ``fail_next(n, "500"|"timeout"|"close")``.
+
+A failing test that used the mock gets a report section "uphunt-mock journal": every request the
+mock answered (simulated time, operation, status, matched scenario rule), the last 60 at most.
 
 Marker: ``@pytest.mark.uphunt_mock(world="world.yaml", scenarios=["scenarios/x.yaml", {...}],
 clock="manual", api_key="...")``. Options: ``--uphunt-mock-world``, ``--uphunt-mock-scenario``
@@ -35,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .testing import MockServer, UpHuntMock
+    from .testing import MockServer, UpHuntMock, WebhookReceiver
 
 _MARKER = "uphunt_mock"
 _MARKER_KEYS = {"world", "scenarios", "clock", "api_key", "seed"}
@@ -132,6 +138,63 @@ def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     finally:
         handle.close()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def _uphunt_mock_receiver() -> Iterator[WebhookReceiver]:
+    from .testing import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def uphunt_mock_webhooks(uphunt_mock: UpHuntMock, _uphunt_mock_receiver: WebhookReceiver) -> Iterator[WebhookReceiver]:
+    """A recording webhook receiver, already the ``webhookUrl`` of the test's account."""
+    receiver = _uphunt_mock_receiver
+    receiver.clear()
+    uphunt_mock.put_account(webhookUrl=receiver.url)
+    try:
+        yield receiver
+    finally:
+        receiver.clear()
+
+
+JOURNAL_SECTION = "uphunt-mock journal"
+JOURNAL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failing test that used the mock: add its journal to the report (pytest prints it under the failure)."""
+    report = yield
+    if report.when == "call" and report.failed:
+        funcargs = getattr(item, "funcargs", {})
+        handle = funcargs.get("uphunt_mock") or funcargs.get("uphunt_mock_session")
+        if handle is not None:
+            report.sections.append((JOURNAL_SECTION, journal_section(handle)))
+    return report
+
+
+def journal_section(handle: UpHuntMock) -> str:
+    """The journal as a failure report shows it: simulated seconds, operation, request, status, rule."""
+    try:
+        log = handle.requests
+    except Exception as exc:  # the mock itself may be what broke
+        return f"(journal unavailable: {type(exc).__name__}: {exc})"
+    if not log:
+        return "(no API request reached the mock)"
+    t0 = log[0].time
+    shown = list(log)[-JOURNAL_LINES:]
+    lines = [f"{len(log)} request(s); times are simulated seconds after the first ({log[0].time:.3f})"]
+    if len(log) > len(shown):
+        lines.append(f"... {len(log) - len(shown)} earlier request(s) not shown")
+    for r in shown:
+        what = r.queue_id or r.job_id or ""
+        rule = f"  [rule {r.matched_rule}]" if r.matched_rule else ""
+        status = "dropped" if r.status == 0 else str(r.status)
+        lines.append(f"  +{r.time - t0:9.3f} s  {r.operation_id or '-':<22} {r.method} {r.path} {what} -> {status}{rule}".rstrip())
+    return "\n".join(lines)
 
 
 def _relative(item: Any, here: Path) -> Any:

@@ -7,6 +7,7 @@ import json
 from conftest import APPLY, DEMO, DEMO_KEY
 from starlette.testclient import TestClient
 
+from mock_server import __version__
 from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
 from mock_server.core.runtime import Runtime
 
@@ -15,7 +16,9 @@ EPOCH_MS = int(DEFAULT_MANUAL_EPOCH * 1000)
 
 
 def test_health_clock_and_advance(client: TestClient) -> None:
-    assert client.get("/_mock/health").json() == {"status": "ok"}
+    health = client.get("/_mock/health").json()
+    assert health.pop("uptimeSeconds") >= 0
+    assert health == {"status": "ok", "version": __version__, "vendor": "uphunt", "clock": {"mode": "manual", "now": EPOCH_MS, "factor": None}}
     assert client.get("/_mock/clock").json() == {"mode": "manual", "now": EPOCH_MS, "factor": None}
     r = client.post("/_mock/clock/advance", json={"seconds": 90})
     assert r.status_code == 200 and r.json() == {"mode": "manual", "now": EPOCH_MS + 90_000, "factor": None, "eventsRun": 0}

@@ -334,7 +334,7 @@ def test_bad_settings_are_clear_errors(tmp_path: Path, settings: dict[str, Any],
     path.write_text(f"settings:\n  rateLimits: {settings!r}\n".replace("None", "null"))
     with pytest.raises(ValueError) as err:
         Runtime(World.from_file(path), clock="manual")
-    assert str(err.value).startswith(message)
+    assert str(err.value).startswith(f"{path}:2: {message}")  # FILE:LINE, like schema errors (issue 16)
 
 
 def test_bad_setting_types_are_reported_with_the_line(tmp_path: Path) -> None:

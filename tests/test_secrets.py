@@ -98,7 +98,8 @@ def test_a_control_token_guards_every_control_route_but_health(runtime: Any, cli
     assert client.post("/_mock/scenarios", content=b"rules: [{respond: {status: 500}}]").status_code == 401
     assert client.get("/_mock/nope").status_code == 401  # unknown control paths reveal nothing either
     assert client.get("/_mock/state", headers={"X-Mock-Control-Token": TOKEN}).status_code == 200
-    assert client.get("/_mock/health").json() == {"status": "ok"}  # liveness probes need no secret
+    assert client.get("/_mock/health").json()["status"] == "ok"  # liveness probes need no secret
+    assert client.get("/_mock/openapi.json").status_code == 200  # nor does the public contract
     api = client.get("/api/auto-apply-v2/freelancers", headers={"x-api-key": "sk_uphunt_demo_key"})
     assert api.status_code == 200  # the simulated API is untouched
 

@@ -74,7 +74,7 @@ def test_a_request_line_over_the_limit_answers_414(port: int) -> None:
 
 def test_headers_under_the_limit_are_served(port: int) -> None:
     status, _, body = split(exchange(port, HEALTH + b"X-Big: " + b"a" * 30_000 + b"\r\nConnection: close\r\n\r\n"))
-    assert (status, body) == (200, {"status": "ok"})
+    assert status == 200 and body["status"] == "ok"  # type: ignore[index]
 
 
 def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
@@ -89,7 +89,7 @@ def test_a_trickled_request_head_gets_408_and_is_closed(port: int) -> None:
 
 def test_an_idle_keep_alive_connection_is_closed_after_its_response(port: int) -> None:
     out = exchange(port, HEALTH + b"\r\n")  # keep-alive: the server closes it after the idle timeout
-    assert out.startswith(b"HTTP/1.1 200 OK") and out.endswith(b'{"status":"ok"}')
+    assert out.startswith(b"HTTP/1.1 200 OK") and b'{"status":"ok",' in out and out.endswith(b"}")
 
 
 def test_a_malformed_request_is_answered_in_json(port: int) -> None:

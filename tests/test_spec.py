@@ -55,6 +55,17 @@ CONTROL_OPERATION_IDS = {
     "getAccount": ("get", "/_mock/accounts/{apiKey}"),
     "putAccount": ("put", "/_mock/accounts/{apiKey}"),
     "listWebhookDeliveries": ("get", "/_mock/webhooks/deliveries"),
+    "redeliverWebhook": ("post", "/_mock/webhooks/deliveries/{deliveryId}/redeliver"),
+    "listScenarioLibrary": ("get", "/_mock/scenarios/library"),
+    "loadLibraryScenario": ("post", "/_mock/scenarios/library/{file}"),
+    "getTimeline": ("get", "/_mock/timeline"),
+    "getApplicationDetail": ("get", "/_mock/applications/{id}"),
+    "getMeters": ("get", "/_mock/meters"),
+    "streamEvents": ("get", "/_mock/events"),
+    "getDashboard": ("get", "/_mock/ui"),
+    "getDashboardAsset": ("get", "/_mock/ui/assets/{file}"),
+    "takeSnapshot": ("post", "/_mock/snapshot"),
+    "restoreSnapshot": ("post", "/_mock/restore"),
     "getControlSpec": ("get", "/_mock/openapi.json"),
 }
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")

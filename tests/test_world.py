@@ -24,10 +24,11 @@ DOCS_JOB_IDS = {
     "~022040846723050472167": "~022040846723050472167",  # SEED-003 work history (closed)
 }
 
-# SEED-003's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim.
+# SEED-003's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim but for the city: the
+# seed's "St..hlingen" is "Stühlingen" with its two UTF-8 bytes lost to dots (the spec's example has it right).
 SEED_003_BUYER = {
     "company": {"name": "Acme Inc.", "companyId": "1991212616395436888", "isEDCReplicated": None, "contractDate": "2025-11-19T00:00:00.000Z"},
-    "location": {"city": "St..hlingen", "country": "DEU", "countryTimezone": "Europe/Berlin (UTC+02:00)"},
+    "location": {"city": "Stühlingen", "country": "DEU", "countryTimezone": "Europe/Berlin (UTC+02:00)"},
     "stats": {"totalAssignments": 20, "score": 4.75, "totalCharges": {"amount": 1721.68}, "feedbackCount": 8, "totalJobsWithHires": 16},
     "enterprise": False,
     "avgHourlyJobsRate": {"amount": 22.23},
@@ -243,3 +244,30 @@ def test_missing_world_file(tmp_path):
     with pytest.raises(SourceError) as err:
         World.from_file(tmp_path / "absent.yaml")
     assert str(err.value) == f"{tmp_path / 'absent.yaml'}: cannot read world file: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        (
+            "settings:\n  pacingSeconds: 5\n  rateLimits:\n    apply: {minute: 5}\n",
+            4,
+            "settings.rateLimits.apply: unknown setting; use enabled, legacyQuota or one of applyToJob, generateProposal, "
+            "getApplicationStatus, getClientJobs, getJobByCiphertext, listAppliedJobs, listFreelancers",
+        ),
+        (
+            "settings:\n  rateLimits:\n    applyToJob: {minute: null, day: null}\n",
+            3,
+            "settings.rateLimits.applyToJob: at least one window must remain (use enabled: false to switch every limit off)",
+        ),
+        ("settings:\n  latency:\n    pickup: {median: 5, p95: 1}\n", 3, "settings.latency.pickup: a latency stage needs 0 < median <= p95"),
+    ],
+)
+def test_semantic_world_errors_carry_file_and_line(tmp_path: Path, text: str, line: int, reason: str) -> None:
+    """Rules a JSON Schema cannot state get FILE:LINE like schema errors do (issue 16)."""
+    path = tmp_path / "world.yaml"
+    path.write_text(text)
+    with pytest.raises(SourceError) as err:
+        World.from_file(path)
+    assert (err.value.source, err.value.line, err.value.reason) == (str(path), line, reason)
+    assert str(err.value) == f"{path}:{line}: {reason}"

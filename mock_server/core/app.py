@@ -11,7 +11,8 @@ The pipeline for a vendor's API request (:func:`_serve_api`), stage by stage:
    Content-Type is not JSON: 415);
 7. call the vendor's handler for the operation, which calls the domain;
    every refusal is an :class:`ApiError` rendered by :meth:`Vendor.render_error`;
-8. add the X-RateLimit-* headers and finish the journal entry.
+8. add the X-RateLimit-* headers and finish the journal entry (with the response
+   as sent), and count the change for the live dashboard (a counter, nothing more).
 
 Stages 4-8 are synchronous, so each request's effect on the state is atomic
 under any number of concurrent requests on the event loop.
@@ -35,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from .clock import ManualClock, now_ms
+from .clock import ManualClock, pinned, reset_pin, set_pin
 from .control import CONTROL_HANDLERS
 from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
@@ -202,7 +203,8 @@ class _ApiEndpoint:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         rt, op = self.rt, self.op
         started = time.perf_counter()
-        if not isinstance(rt.clock, ManualClock):
+        manual = isinstance(rt.clock, ManualClock)
+        if not manual:
             rt.sim.scheduler.run_due()
         request = _RequestView(scope)
         # 1. body
@@ -211,33 +213,102 @@ class _ApiEndpoint:
             raw = await read_body(request.headers, receive)
         except RequestInvalid as exc:
             raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
-        # 2. journal (raw: decoded only when read)
-        entry = rt.journal.start(now_ms(rt.clock), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
-        entry.operation_id = op.operation_id
-        # 3. request hooks (scenarios)
-        if response is None and rt.request_hooks:
-            info = RequestInfo(
-                operation_id=op.operation_id,
-                method=scope["method"],
-                path=scope["path"],
-                query=request.query_params.flat(),
-                headers=request.headers,
-                body=raw,
-                api_key=request.headers.get("x-api-key"),
-                time=rt.clock.now(),
-            )
-            for hook in rt.request_hooks:
-                reply = await hook(info)
-                if reply is not None:
-                    response = _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
-                    break
-            entry.matched_rule = info.matched_rule
+        # 2-3. journal and scenario rules, at one instant (a real clock's, pinned: replayable exactly)
+        pin = None if manual else set_pin(rt.clock.now())
+        try:
+            entry, rid, reply = await arrive(rt, op, scope, request, raw, refused=response is not None)
+        finally:
+            if pin is not None:
+                reset_pin(pin)
+        response = response or reply
         # 4-8.
         if response is None:
-            response = _serve_api(rt, op, request, raw)
+            response = handle(rt, op, request, raw, rid, manual)
         entry.status = response.status_code
+        rt.journal.responded(entry, response)
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
+        if rt.journal_sinks:
+            for sink in rt.journal_sinks:
+                sink(entry)
+        rt.changes.bump("request")
+
+
+async def arrive(
+    rt: Runtime, op: Operation, scope: Any, request: _RequestView, raw: bytes, refused: bool = False, replaying: bool = False
+) -> tuple[Any, int, Any]:
+    """Stages 2-3: journal the request, record it as an input, run the scenario rules.
+
+    Returns the journal entry, the input's id and the scenario's reply (None: the handler answers).
+    A snapshot restore calls this too, with ``replaying`` (rules evaluated, delays not waited).
+    """
+    now = rt.clock.now()
+    entry = rt.journal.start(int(round(now * 1000)), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
+    entry.operation_id = op.operation_id
+    if refused:
+        return entry, 0, None
+    rid = rt.recorder.arrive(now, op.operation_id, scope, raw)
+    if rt.request_hooks:
+        info = RequestInfo(
+            operation_id=op.operation_id,
+            method=scope["method"],
+            path=scope["path"],
+            query=request.query_params.flat(),
+            headers=request.headers,
+            body=raw,
+            api_key=request.headers.get("x-api-key"),
+            time=now,
+            replaying=replaying,
+        )
+        for hook in rt.request_hooks:
+            reply = await hook(info)
+            if reply is not None:
+                entry.matched_rule = info.matched_rule
+                return entry, rid, _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
+        entry.matched_rule = info.matched_rule
+    return entry, rid, None
+
+
+class Replayer:
+    """``runtime.pipeline``: the request stages a snapshot restore replays (:mod:`.snapshot` imports no HTTP code)."""
+
+    def __init__(self, rt: Runtime, operations: dict[str, Operation]) -> None:
+        self.rt = rt
+        self.operations = operations
+
+    def arrive(self, operation_id: str, scope: Any, raw: bytes) -> Any:
+        """Stages 2-3 of a recorded request; what :meth:`handle` needs, or None if a scenario answered."""
+        op = self.operations[operation_id]
+        request = _RequestView(scope)
+        coro = arrive(self.rt, op, scope, request, raw, replaying=True)
+        try:
+            coro.send(None)  # never really waits: replayed rules skip their delays
+        except StopIteration as done:
+            _, _, reply = done.value
+        else:  # pragma: no cover - a hook that awaits something else
+            coro.close()
+            raise RuntimeError(f"a request hook waited while {operation_id} was replayed")
+        return None if reply is not None else (op, request, raw)
+
+    def handle(self, due: Any) -> None:
+        op, request, raw = due
+        _serve_api(self.rt, op, request, raw)
+
+
+def handle(rt: Runtime, op: Operation, request: _RequestView, raw: bytes, rid: int, manual: bool) -> _Reply:
+    """Stages 4-8 at one instant, recorded as the ``handle`` step of input ``rid``."""
+    recorder = rt.recorder
+    if manual:
+        recorder.handle(rt.clock.now(), rid)
+        recorder.depth += 1
+        try:
+            return _serve_api(rt, op, request, raw)
+        finally:
+            recorder.depth -= 1
+    with pinned(rt.clock.now()) as now:
+        recorder.handle(now, rid)
+        with recorder.nested():
+            return _serve_api(rt, op, request, raw)
 
 
 def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
@@ -245,17 +316,24 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
 
     async def endpoint(request: Request) -> Response:
         try:
-            raw = await read_body(request.headers, request.receive)
+            raw = await read_body(request.headers, request.receive, op.raw.get("x-mock-max-body-bytes", MAX_BODY_BYTES))
             params = convert_params(op, request.query_params, request.path_params)
             check_params(op, params)
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
             body = raw if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
+            if op.method != "GET":
+                rt.meters.sample()  # what API requests changed, at the simulated time they did, before time moves
             result = handler(rt, params, body)
             if asyncio.iscoroutine(result):
                 result = await result
-            status, payload = result
         except RequestInvalid as exc:
             return json_response(exc.status, {"error": exc.message})
+        finally:
+            if op.method != "GET":
+                rt.changes.bump("world")  # a control operation may change anything; the dashboard refetches
+        if not isinstance(result, tuple):
+            return result  # an ASGI app: the dashboard's page, assets and event stream
+        status, payload = result
         return json_response(status, payload)
 
     return endpoint
@@ -276,6 +354,11 @@ class MockApp(Starlette):
         super().__init__(*args, **kwargs)
         self.direct = direct
         self.runtime = runtime
+
+    def close_streams(self) -> None:
+        """End the open event streams (``GET /_mock/events``): called by the server before it shuts
+        down, since uvicorn waits for open responses before the lifespan shutdown."""
+        self.runtime.changes.close()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
@@ -358,6 +441,7 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     check_registry(f"vendor {rt.vendor.name!r}", compile_operations(api_spec), rt.vendor.handlers)
     endpoints = [(op, _ApiEndpoint(rt, op)) for op in compile_operations(api_spec)]
     direct = {(op.method, op.path): endpoint for op, endpoint in endpoints if "{" not in op.path}
+    rt.pipeline = Replayer(rt, {op.operation_id: op for op, _ in endpoints})
     routes: list[Route] = [
         Route(op.path, endpoint, methods=[op.method], name=op.operation_id) for op, endpoint in endpoints
     ]
@@ -396,9 +480,14 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
         rt.reset_hooks.append(driver.restart)
         driver.start()
         rt.webhooks.start()  # webhook attempts queued while no event loop ran
+        publisher = asyncio.get_running_loop().create_task(rt.changes.run())  # the dashboard's live notices
         try:
             yield
         finally:
+            rt.changes.close()
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
             rt.reset_hooks.remove(driver.restart)
             await driver.stop()
             await rt.webhooks.aclose()  # the shared HTTP client

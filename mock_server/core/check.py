@@ -32,12 +32,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, TextIO
 
+from .check_report import MAX_DETAIL, MAX_REPRODUCE, cap
+from .check_report import render as render_report
 from .spec import compile_operations, load_spec, spec_path
 from .vendor import Vendor, get_vendor
 
@@ -183,7 +187,12 @@ def contract_schema(
 
 @dataclass
 class Drift:
-    """One difference between the spec and what a server answered."""
+    """One root cause of difference between the spec and what a server answered.
+
+    Checks that failed on the same response *because of* it (a 500 also has the wrong content
+    type and refuses valid data) are listed in ``consequences``, not reported again; the same
+    root cause seen on other requests only counts ``occurrences``.
+    """
 
     operation: str
     check: str
@@ -192,23 +201,111 @@ class Drift:
     field: str | None = None
     detail: str = ""
     reproduce: str = ""
+    occurrences: int = 1
+    consequences: list[str] = dataclass_field(default_factory=list)
 
     def headline(self) -> str:
         status = f" -> {self.status}" if self.status is not None else ""
-        return f"{self.operation}{status}: {self.title} [{self.check}]"
+        return cap(f"{self.operation}{status}: {self.title} [{self.check}]")
 
     def describe(self) -> str:
         lines = [self.headline()]
         if self.field:
-            lines.append(f"  field: {self.field}")
+            lines.append(f"  field: {cap(self.field)}")
         if self.detail:
-            lines += [f"  {line}" for line in self.detail.strip().splitlines()[:8]]
+            lines += [f"  {cap(line)}" for line in self.detail.strip().splitlines()[:8]]
+        if self.consequences:
+            lines.append(f"  also failed on the same response (consequences): {', '.join(self.consequences)}")
+        if self.occurrences > 1:
+            lines.append(f"  seen on {self.occurrences} requests")
         if self.reproduce:
-            lines.append(f"  reproduce: {self.reproduce}")
+            shown = self.reproduce if len(self.reproduce) <= MAX_REPRODUCE else (
+                f"(a command of {len(self.reproduce)} characters: see the JSON report, --format json)"
+            )
+            lines.append(f"  reproduce: {shown}")
         return "\n".join(lines)
 
     def key(self) -> tuple[Any, ...]:
         return (self.operation, self.check, self.status, self.field, self.title)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation,
+            "check": self.check,
+            "title": self.title,
+            "status": self.status,
+            "field": self.field,
+            "detail": cap(self.detail, MAX_DETAIL),
+            "consequences": list(self.consequences),
+            "occurrences": self.occurrences,
+            "reproduce": self.reproduce,
+        }
+
+
+def api_key_variable(vendor: str | None = None) -> str:
+    """The environment variable holding the key: ``UPHUNT_API_KEY`` for uphunt."""
+    name = get_vendor(vendor).name
+    return re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_API_KEY"
+
+
+_NOT_REPRODUCED = {"user-agent", "accept-encoding", "accept", "connection", "content-length", "host"}
+
+
+def curl_command(method: str, url: str, headers: Any, body: bytes | str | None, api_key: str, variable: str) -> str:
+    """A complete, pasteable curl command; the key comes from ``$variable`` (double quotes), never printed."""
+    parts = ["curl", "-sS", "-X", method, shlex.quote(url)]
+    items = headers.items() if hasattr(headers, "items") else headers
+    for name, value in items:
+        values = value if isinstance(value, list) else [value]
+        for one in values:
+            if str(name).lower() in _NOT_REPRODUCED or str(name).lower().startswith("x-schemathesis"):
+                continue
+            text = f"{name}: {one}"
+            if api_key and api_key in text:
+                escaped = re.sub(r'(["\\$`])', r"\\\1", text).replace(re.sub(r'(["\\$`])', r"\\\1", api_key), f"${variable}")
+                parts += ["-H", f'"{escaped}"']
+            else:
+                parts += ["-H", shlex.quote(text)]
+    if body:
+        data = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        parts += ["--data-binary", shlex.quote(data)]
+    return " ".join(parts)
+
+
+# Which failure on one response is the cause of the others: a server error explains a wrong content
+# type and a refused valid request; an undocumented status explains a body the spec has no schema for.
+_ROOT_ORDER = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "missing_required_header",
+    "ignored_auth",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+]
+_EXPLAINED_BY = {
+    "not_a_server_error": {"content_type_conformance", "positive_data_acceptance", "response_schema_conformance",
+                           "status_code_conformance", "response_headers_conformance"},
+    "status_code_conformance": {"response_schema_conformance", "content_type_conformance", "positive_data_acceptance",
+                                "negative_data_rejection", "response_headers_conformance"},
+    "content_type_conformance": {"response_schema_conformance"},
+}
+
+
+def root_causes(failures: list[tuple[str, Any]]) -> list[tuple[str, Any, list[str]]]:
+    """Group the failed checks of ONE response: ``(check, failure, consequences)`` per root cause."""
+    ranked = sorted(failures, key=lambda f: _ROOT_ORDER.index(f[0]) if f[0] in _ROOT_ORDER else len(_ROOT_ORDER))
+    roots: list[tuple[str, Any, list[str]]] = []
+    for check, failure in ranked:
+        owner = next((r for r in roots if check in _EXPLAINED_BY.get(r[0], set())), None)
+        if owner is not None:
+            if check not in owner[2]:
+                owner[2].append(check)
+        else:
+            roots.append((check, failure, []))
+    return roots
 
 
 def _json_path(parts: Iterable[Any]) -> str:
@@ -285,7 +382,7 @@ def validate_case(case: Any, **call_kwargs: Any) -> Any:
     except FailureGroup as exc:
         drifts = drifts_from_failure_group(exc, response.status_code)
         for d in drifts:
-            d.reproduce = case.as_curl_command(headers={"x-api-key": "$UPHUNT_API_KEY"})[:300]
+            d.reproduce = case.as_curl_command(headers={"x-api-key": "$UPHUNT_API_KEY"})
         raise DriftError(drifts) from None
     return response
 
@@ -298,43 +395,80 @@ class OperationResult:
     label: str
     requests: int = 0
     status: str = "ok"  # ok | drift | error | skipped
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = dataclass_field(default_factory=list)
 
 
 @dataclass
 class Report:
     target: str
     allow_apply: bool
-    operations: dict[str, OperationResult] = field(default_factory=dict)
-    drifts: list[Drift] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    operations: dict[str, OperationResult] = dataclass_field(default_factory=dict)
+    drifts: list[Drift] = dataclass_field(default_factory=list)
+    errors: list[str] = dataclass_field(default_factory=list)
     seconds: float = 0.0
+    spec: str = "openapi/uphunt.yaml"
+    vendor: str = "uphunt"
 
     @property
     def ok(self) -> bool:
         return not self.drifts and not self.errors
 
-    def render(self) -> str:
-        lines = [
-            "",
-            f"uphunt-mock check: {self.target} against openapi/uphunt.yaml",
-            f"mode: {'ALLOW-APPLY (credits may be spent, proposals sent)' if self.allow_apply else 'read-only (no credit spent, no proposal sent)'}",
-            "",
-        ]
-        width = max((len(k) for k in self.operations), default=10)
-        for label, res in self.operations.items():
-            mark = {"ok": "ok", "drift": "DRIFT", "error": "ERROR", "skipped": "skipped"}[res.status]
-            lines.append(f"  {label:<{width}}  {res.requests:>4} requests  {mark}")
-        if self.drifts:
-            lines += ["", f"{len(self.drifts)} drift(s) between the spec and the server:", ""]
-            for i, d in enumerate(self.drifts, 1):
-                lines.append(f"{i}. " + d.describe().replace("\n", "\n   "))
-        if self.errors:
-            lines += ["", "errors:"] + [f"  - {e}" for e in self.errors[:10]]
-        total = sum(r.requests for r in self.operations.values())
-        verdict = "no drift" if self.ok else f"{len(self.drifts)} drift(s), {len(self.errors)} error(s)"
-        lines += ["", f"{len(self.operations)} operations, {total} requests, {self.seconds:.1f} s: {verdict}"]
-        return "\n".join(lines)
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.operations.values())
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as ``text`` (for people), ``json`` or ``junit`` (for CI): :mod:`.check_report`."""
+        return render_report(self, fmt)
+
+
+class CannotConnect(ConnectionError):
+    """The target does not answer at all: nothing is checked (``uphunt-mock check`` exits 2 at once)."""
+
+
+# Consecutive connection failures after which a run stops (the target went away mid-run).
+MAX_CONNECTION_ERRORS = 3
+
+
+def preflight(base_url: str, timeout: float = 10.0) -> None:
+    """One request before the run: a target that cannot be reached fails here, not 300 times."""
+    import httpx
+
+    try:
+        httpx.get(base_url.rstrip("/") + "/", timeout=timeout, follow_redirects=False)
+    except httpx.TransportError as exc:
+        reason = _connection_reason(exc)
+        raise CannotConnect(f"cannot connect to {base_url}: {reason}") from None
+
+
+def _connection_reason(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused (is the server running on that port?)"
+        if isinstance(seen, TimeoutError) or "timeout" in type(seen).__name__.lower():
+            return "timed out"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        seen = seen.__cause__ or seen.__context__
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _is_connection_error(value: BaseException) -> bool:
+    names = {type(e).__name__ for e in _chain(value)}
+    return bool(names & {"ConnectionError", "ConnectionRefusedError", "NewConnectionError", "ConnectError", "MaxRetryError"})
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out, seen = [], exc
+    for _ in range(10):
+        if seen is None:
+            break
+        out.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return out
 
 
 def run_check(
@@ -350,12 +484,17 @@ def run_check(
 ) -> Report:
     """Run every phase of schemathesis (examples, coverage, fuzzing, stateful links) and collect drift.
 
-    ``operation_ids`` narrows the run (the live pytest suite runs one operation per test).
+    ``operation_ids`` narrows the run (the live pytest suite runs one operation per test). A target
+    that cannot be reached raises :class:`CannotConnect` before any check runs; one that goes away
+    during the run stops it after :data:`MAX_CONNECTION_ERRORS` failed connections in a row.
     """
     from schemathesis import engine
     from schemathesis.engine import events
 
     started = time.monotonic()
+    chosen = get_vendor(vendor)
+    if base_url is not None and app is None:
+        preflight(base_url)
     schema = contract_schema(
         base_url=base_url,
         app=app,
@@ -365,14 +504,17 @@ def run_check(
         operation_ids=operation_ids,
         vendor=vendor,
     )
-    api_key = api_key or get_vendor(vendor).demo_api_key
+    api_key = api_key or chosen.demo_api_key
+    variable = api_key_variable(vendor)
     schema.config.update(continue_on_failure=True)
-    report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply)
+    report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply,
+                    spec=f"openapi/{chosen.spec_name}", vendor=chosen.name)
     for result in schema.get_all_operations():
         op = result.ok()
         report.operations[op.label] = OperationResult(op.label)
-    seen: set[tuple[Any, ...]] = set()
+    found: dict[tuple[Any, ...], Drift] = {}
     phase = ""
+    refused_in_a_row = 0
     for event in engine.from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted):
             phase = event.phase.name.value if hasattr(event.phase.name, "value") else str(event.phase.name)
@@ -381,29 +523,56 @@ def run_check(
             scenario = event.label or f"{phase} links (apply -> status)"
             res = report.operations.setdefault(scenario, OperationResult(scenario))
             res.requests += len(recorder.interactions)
+            if recorder.interactions:
+                refused_in_a_row = 0
             for case_id, nodes in recorder.checks.items():
-                for node in nodes:
-                    if node.failure_info is None:
-                        continue
-                    interaction = recorder.interactions.get(case_id)
-                    status = interaction.response.status_code if interaction and interaction.response else None
-                    reproduce = node.failure_info.code_sample.replace(api_key, "$UPHUNT_API_KEY") if api_key else ""
-                    drift = drift_from_failure(node.failure_info.failure, node.name, status, reproduce[:400])
-                    if drift.key() not in seen:
-                        seen.add(drift.key())
+                failed = [(node.name, node.failure_info) for node in nodes if node.failure_info is not None]
+                if not failed:
+                    continue
+                interaction = recorder.interactions.get(case_id)
+                response = interaction.response if interaction else None
+                status = response.status_code if response is not None else None
+                reproduce = ""
+                if interaction is not None:
+                    req = interaction.request
+                    reproduce = curl_command(req.method, req.uri, req.headers, req.body, api_key, variable)
+                for check, info, consequences in root_causes(failed):
+                    drift = drift_from_failure(info.failure, check, status, reproduce)
+                    drift.consequences = consequences
+                    if check == "not_a_server_error" and response is not None:
+                        body = getattr(response, "content", b"") or b""
+                        excerpt = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+                        drift.detail = (drift.detail + "\n" if drift.detail else "") + f"response body: {cap(excerpt, 300)}"
+                    known = found.get(drift.key())
+                    if known is None:
+                        found[drift.key()] = drift
                         report.drifts.append(drift)
-                    label = node.failure_info.failure.operation or scenario
+                    else:
+                        known.occurrences += 1
+                        known.consequences += [c for c in consequences if c not in known.consequences]
+                    label = info.failure.operation or scenario
                     report.operations.setdefault(label, OperationResult(label)).status = "drift"
             if progress is not None:
                 progress(f"[{phase}] {scenario}: {event.status.value if hasattr(event.status, 'value') else event.status}")
         elif isinstance(event, events.NonFatalError):
-            message = f"{event.label or phase}: {type(event.value).__name__}: {str(event.value).splitlines()[0][:200] if str(event.value) else ''}"
-            report.errors.append(message)
-            res = report.operations.setdefault(event.label or phase, OperationResult(event.label or phase))
+            label = event.label or phase
+            res = report.operations.setdefault(label, OperationResult(label))
             if res.status == "ok":
                 res.status = "error"
+            if _is_connection_error(event.value):
+                refused_in_a_row += 1
+                if refused_in_a_row >= MAX_CONNECTION_ERRORS:
+                    report.errors.append(
+                        f"cannot connect to {base_url} any more ({_connection_reason(event.value)}): "
+                        f"stopped after {MAX_CONNECTION_ERRORS} failed connections in a row"
+                    )
+                    break
+                continue
+            text = str(event.value)
+            message = f"{label}: {type(event.value).__name__}: {cap(text.splitlines()[0], 200) if text else ''}"
+            report.errors.append(message)
         elif isinstance(event, events.FatalError):
-            report.errors.append(f"fatal: {type(event.exception).__name__}: {event.exception}")
+            report.errors.append(cap(f"fatal: {type(event.exception).__name__}: {event.exception}"))
     report.seconds = time.monotonic() - started
     return report
 
@@ -412,18 +581,24 @@ def run_check(
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
-    p.description = "Check a server (the real UpHunt API, a proxy, or the mock) against openapi/uphunt.yaml."
+    p.description = "Check a server (the real API, a proxy, or the mock) against the vendor's spec (openapi/<vendor>.yaml)."
     p.add_argument("--base-url", required=True, help="server to check, e.g. https://uphunt.io or http://127.0.0.1:8080")
-    p.add_argument("--api-key", default=None, help="x-api-key to send (default: $UPHUNT_API_KEY, else the mock's demo key)")
+    p.add_argument("--vendor", default="uphunt", help="whose spec to check against (default uphunt)")
+    p.add_argument("--api-key", default=None, help="key to send (default: $UPHUNT_API_KEY, i.e. $<VENDOR>_API_KEY, else the demo key)")
     p.add_argument(
         "--allow-apply",
         action="store_true",
-        help="also run applyToJob and generateProposal (SPENDS credits and SENDS proposals on a real account)",
+        help="also run the spending operations (UpHunt: applyToJob and generateProposal SPEND credits and SEND proposals on a real account)",
     )
     p.add_argument(
         "--operation", action="append", default=None, metavar="OPERATION_ID", help="only this operationId (repeatable)"
     )
     p.add_argument("--examples", type=int, default=None, help=f"generated examples per operation (default {DEFAULT_EXAMPLES}; $UPHUNT_CONTRACT_EXAMPLES)")
+    p.add_argument(
+        "--format", choices=("text", "json", "junit"), default="text",
+        help="report format (default text); json and junit are for CI, with progress on stderr",
+    )
+    p.add_argument("--output", metavar="FILE", default=None, help="write the report to FILE instead of stdout")
 
 
 class _Progress:
@@ -449,29 +624,44 @@ class _Progress:
 
 def main(args: argparse.Namespace) -> int:
     import os
+    from pathlib import Path
 
-    api_key = args.api_key or os.environ.get("UPHUNT_API_KEY") or DEMO_KEY
+    vendor = get_vendor(getattr(args, "vendor", None))
+    variable = api_key_variable(vendor.name)
+    api_key = args.api_key or os.environ.get(variable) or vendor.demo_api_key
     examples = args.examples or int(os.environ.get("UPHUNT_CONTRACT_EXAMPLES") or DEFAULT_EXAMPLES)
-    out = sys.stdout
+    fmt = getattr(args, "format", "text")
+    # The report goes to stdout (or --output); with a machine format everything else goes to stderr.
+    console = sys.stdout if fmt == "text" and not getattr(args, "output", None) else sys.stderr
     mode = "ALLOW-APPLY: credits will be spent and proposals sent" if args.allow_apply else "read-only: no credit spent, no proposal sent; --allow-apply to include apply"
-    out.write(f"uphunt-mock check: {args.base_url} ({mode}); {examples} examples per operation\n")
-    out.flush()
+    console.write(f"uphunt-mock check: {args.base_url} ({mode}); {examples} examples per operation\n")
+    console.flush()
     try:
         import schemathesis  # noqa: F401
     except ImportError:
         print("uphunt-mock check needs schemathesis: pip install 'uphunt-mock[test]'", file=sys.stderr)
         return 2
-    progress = _Progress(out)
-    report = run_check(
-        args.base_url,
-        api_key=api_key,
-        allow_apply=args.allow_apply,
-        max_examples=examples,
-        progress=progress,
-        operation_ids=args.operation,
-    )
+    progress = _Progress(console)
+    try:
+        report = run_check(
+            args.base_url,
+            api_key=api_key,
+            allow_apply=args.allow_apply,
+            max_examples=examples,
+            progress=progress,
+            operation_ids=args.operation,
+            vendor=vendor.name,
+        )
+    except CannotConnect as exc:
+        print(f"uphunt-mock check: {exc}; nothing was checked", file=sys.stderr)
+        return 2
     progress.done()
-    out.write(report.render() + "\n")
+    text = report.render(fmt)
+    if getattr(args, "output", None):
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        console.write(report.render("summary") + f"; report: {args.output}\n")
+    else:
+        sys.stdout.write(text + "\n")
     if report.drifts:
         return 1
     return 2 if report.errors else 0

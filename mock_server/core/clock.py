@@ -7,7 +7,10 @@ Every timestamp the mock emits and every delay it simulates is read from a
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +31,37 @@ class Clock(Protocol):
         ...
 
 
+# One instant for a whole step of work on a real or scaled clock (an API request's handler, a batch
+# of scheduler events, a world build): every read inside it sees the same time, so the step can be
+# replayed exactly from that one recorded time (snapshot/restore). Context-local: a request task's
+# pin is invisible to the scheduler task and to other requests. The manual clock needs none.
+_PINNED: ContextVar[float | None] = ContextVar("uphunt_mock_pinned_now", default=None)
+
+
+@contextlib.contextmanager
+def pinned(t: float) -> Iterator[float]:
+    """Real and scaled clocks read ``t`` inside the block (in this thread or task only)."""
+    token = _PINNED.set(t)
+    try:
+        yield t
+    finally:
+        _PINNED.reset(token)
+
+
+def set_pin(t: float) -> Token[float | None]:
+    """:func:`pinned` for code that cannot use a ``with`` block (an ``await`` in between); undo with :func:`reset_pin`."""
+    return _PINNED.set(t)
+
+
+def reset_pin(token: Token[float | None]) -> None:
+    _PINNED.reset(token)
+
+
+def unpin() -> None:
+    """Forget any pin inherited by a new task (tasks copy the context they are created in)."""
+    _PINNED.set(None)
+
+
 def now_ms(clock: Clock) -> int:
     """Unix milliseconds, the unit of every body timestamp in the UpHunt API."""
     return int(round(clock.now() * 1000))
@@ -41,7 +75,8 @@ class RealClock:
     factor: float | None = None
 
     def now(self) -> float:
-        return time.time()
+        pin = _PINNED.get()
+        return time.time() if pin is None else pin
 
     def wall_delay(self, simulated_seconds: float) -> float | None:
         return max(0.0, simulated_seconds)
@@ -62,7 +97,12 @@ class ScaledClock:
     _mono0: float = field(default_factory=time.monotonic)
 
     def now(self) -> float:
-        return self.start + (time.monotonic() - self._mono0) / self.factor
+        pin = _PINNED.get()
+        return self.start + (time.monotonic() - self._mono0) / self.factor if pin is None else pin
+
+    def resume_at(self, t: float) -> None:
+        """Continue from simulated time ``t`` now (a restored snapshot: time did not pass while stopped)."""
+        self.start, self._mono0 = t, time.monotonic()
 
     def wall_delay(self, simulated_seconds: float) -> float | None:
         return max(0.0, simulated_seconds) * self.factor

@@ -1,15 +1,19 @@
 """Handlers of the mock's own control API (``/_mock/...``, openapi/control.yaml).
 
 Each one translates to a :class:`~mock_server.runtime.Runtime` method, which
-is the same API the pytest plugin uses in-process.
+is the same API the pytest plugin uses in-process. A handler returns
+``(status, JSON body)``, possibly from a coroutine, or an ASGI app (a Starlette
+``Response``) for what is not JSON: the dashboard's page, its assets and its
+event stream (:mod:`mock_server.core.dashboard.control`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
+from .dashboard.control import DASHBOARD_HANDLERS
 from .runtime import Runtime
 from .spec import load_spec
 from .validation import RequestInvalid
@@ -18,7 +22,7 @@ ControlResult = tuple[int, Any]
 
 
 def get_health(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    return 200, {"status": "ok"}
+    return 200, rt.health()
 
 
 def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -39,7 +43,7 @@ ADVANCE_WEBHOOK_WAIT = 60.0
 
 async def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     try:
-        result = rt.advance(float(body["seconds"]))
+        result = rt.advance_until(body["until"]) if "until" in body else rt.advance(float(body["seconds"]))
     except ValueError as exc:
         raise RequestInvalid(422, str(exc)) from None
     # Return only after the webhook attempts that fell due have completed (and their overdue retries ran).
@@ -68,16 +72,17 @@ def put_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult
 
 
 def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    entries = rt.journal.as_list()
-    if "operationId" in params:
-        entries = [e for e in entries if e["operationId"] == params["operationId"]]
-    if "status" in params:
-        entries = [e for e in entries if e["status"] == params["status"]]
-    if "limit" in params:
-        entries = entries[-params["limit"] :] if params["limit"] else []
+    entries = rt.journal.select(
+        operation_id=params.get("operationId"),
+        status=params.get("status"),
+        api_key=params.get("apiKey"),
+        matched_rule=params.get("matchedRule"),
+        after=params.get("after"),
+        limit=params.get("limit"),
+    )
     journal = rt.journal
     return 200, {
-        "requests": entries,
+        "requests": [e.as_dict() for e in entries],
         "dropped": journal.dropped,
         "capacity": journal.capacity,
         "bytes": journal.kept_bytes,
@@ -114,8 +119,8 @@ async def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> Cont
         except UnicodeDecodeError as exc:
             reason = f"the body is not UTF-8 text ({exc.reason} at byte {exc.start})"
             raise SourceError("request", None, reason) from None
-        scenario = await asyncio.to_thread(rt.scenarios.compile, text, "request")
-        rt.scenarios.install(scenario, "request")
+        scenario = await asyncio.to_thread(rt.scenarios.check, text, "request")
+        rt.scenarios.install(scenario, "request", text)
     except SourceError as exc:
         return 400, {"error": f"Invalid scenario: {exc}", "file": None, "line": exc.line, "reason": exc.reason}
     return 201, {"scenarios": rt.scenarios.list()}
@@ -126,12 +131,32 @@ def clear_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlRe
     return 200, {"scenarios": []}
 
 
+def take_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    from .snapshot import SnapshotError
+
+    try:
+        return 200, rt.snapshot()
+    except SnapshotError as exc:
+        return exc.status, {"error": str(exc)}
+
+
+async def restore_snapshot(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    from .snapshot import SnapshotError
+
+    try:
+        result = rt.restore(body)
+    except SnapshotError as exc:
+        return exc.status, {"error": str(exc)}
+    rt.webhooks.start()  # attempts that were in flight when the snapshot was taken go out again
+    return 200, result
+
+
 def get_control_spec(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     """The control API's own contract (the one these routes are compiled from), for tools and ``/docs``."""
     return 200, load_spec("control.yaml")
 
 
-CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResult | Awaitable[ControlResult]]] = {
+CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], Any]] = {
     "getHealth": get_health,
     "resetWorld": reset_world,
     "getState": get_state,
@@ -145,5 +170,8 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], ControlResu
     "listScenarios": list_scenarios,
     "loadScenarios": load_scenarios,
     "clearScenarios": clear_scenarios,
+    "takeSnapshot": take_snapshot,
+    "restoreSnapshot": restore_snapshot,
     "getControlSpec": get_control_spec,
 }
+CONTROL_HANDLERS.update(DASHBOARD_HANDLERS)

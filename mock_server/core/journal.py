@@ -6,7 +6,8 @@ are masked wherever an entry is shown.
 
 Recording is on every request's hot path, so an entry keeps what the
 server already has (the raw query string, the ASGI header pairs, the body
-bytes) and decodes, masks and clips only when someone reads the journal.
+bytes, the response object that was sent), cut to the limits below, and
+decodes and masks only when someone reads the journal.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class Entry:
     header_bytes: int = 0  # size of the header names and values as received
     truncated: bool = False  # the body, headers or query were cut to the journal's limits
     kept: int = 0  # bytes this entry keeps (counted against Journal.max_bytes)
+    # The response as sent: an object with ``status_code``, ``body`` (bytes) and either
+    # ``raw_headers`` (ASGI pairs, a Starlette Response) or ``headers`` (a dict). None: none sent.
+    raw_response: Any = None
 
     @property
     def query(self) -> dict[str, Any]:
@@ -86,22 +90,54 @@ class Entry:
 
     @property
     def body(self) -> Any:
-        raw = self.raw_body
-        if isinstance(raw, bytes):
-            if not raw:
-                return None
-            try:
-                decoded = json.loads(raw)
-                # Only values that render back as strict JSON (no NaN, no lone surrogates).
-                json.dumps(decoded, allow_nan=False, ensure_ascii=False).encode()
-                raw = mask_fields(decoded)
-            except (UnicodeError, ValueError, RecursionError):
-                raw = raw.decode("utf-8", "replace")
-                if self.body_bytes > MAX_BODY_CHARS:
-                    return f"{raw}… ({self.body_bytes} bytes)"
-        elif isinstance(raw, str) and self.body_bytes > len(raw):
-            return f"{raw}… ({self.body_bytes} chars)"
-        return _clip(raw)
+        return _decode_body(self.raw_body, self.body_bytes)
+
+    @property
+    def api_key(self) -> str | None:
+        """The key the request was made with (``x-api-key``, else a Bearer token), unmasked; None if none."""
+        pairs: Iterable[tuple[Any, Any]] = (
+            self.raw_headers.items() if isinstance(self.raw_headers, Mapping) else self.raw_headers
+        )
+        bearer = None
+        for key, value in pairs:
+            name = (key.decode("latin-1") if isinstance(key, bytes) else key).lower()
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if name == "x-api-key":
+                return text
+            if name == "authorization" and text[:7].lower() == "bearer ":
+                bearer = text[7:]
+        return bearer
+
+    def response_raw(self) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """``(status, header pairs, body bytes)`` of the response as sent; None when none was (a dropped connection)."""
+        raw = self.raw_response
+        if raw is None or not getattr(raw, "status_code", 0):
+            return None
+        pairs = getattr(raw, "raw_headers", None)
+        if pairs is None:  # the API pipeline's own JSON reply: a dict of extra headers
+            pairs = [(b"content-type", b"application/json")]
+            pairs += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (getattr(raw, "headers", None) or {}).items()]
+        return raw.status_code, list(pairs), bytes(getattr(raw, "body", b"") or b"")
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        raw = self.response_raw()
+        if raw is None:
+            return None
+        status, pairs, body = raw
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in pairs}
+        return {"status": status, "headers": headers, "body": _decode_body(body, len(body))}
+
+    def mentions(self, text: str) -> bool:
+        """Whether ``text`` occurs in the request's query or body or in the response body (raw bytes, no decoding)."""
+        needle = text.encode()
+        for raw in (self.raw_query, self.raw_body, getattr(self.raw_response, "body", None)):
+            if isinstance(raw, (bytes, bytearray)):
+                if needle in raw:
+                    return True
+            elif raw is not None and text in json.dumps(raw, default=str):
+                return True
+        return False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -119,7 +155,17 @@ class Entry:
             "bodyBytes": self.body_bytes,
             "headerBytes": self.header_bytes,
             "truncated": self.truncated,
+            "response": self.response,
         }
+
+
+@dataclass(slots=True)
+class SentResponse:
+    """A response as a journal entry keeps it when it was not built here (a restored snapshot's)."""
+
+    status_code: int
+    raw_headers: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 def mask_secret(value: str) -> str:
@@ -199,18 +245,66 @@ class Journal:
         entry.kept = _ENTRY_OVERHEAD + min(body_bytes, MAX_BODY_CHARS) + min(header_bytes, MAX_HEADERS) + len(query)
         self.entries.append(entry)
         self.kept_bytes += entry.kept
-        while len(self.entries) > self.capacity or (self.kept_bytes > self.max_bytes and len(self.entries) > 1):
-            self.kept_bytes -= self.entries.popleft().kept
-            self.dropped += 1
+        self._evict()
         return entry
 
+    def responded(self, entry: Entry, response: Any) -> None:
+        """Keep the response sent for ``entry``; its body counts against :attr:`max_bytes` too."""
+        entry.raw_response = response
+        size = len(getattr(response, "body", b"") or b"")
+        if entry.kept and size:
+            entry.kept += size
+            self.kept_bytes += size
+            self._evict()
+
+    def _evict(self) -> None:
+        while len(self.entries) > self.capacity or (self.kept_bytes > self.max_bytes and len(self.entries) > 1):
+            gone = self.entries.popleft()
+            self.kept_bytes -= gone.kept
+            gone.kept = 0  # no longer counted: a late response is not added (responded)
+            self.dropped += 1
+
     def clear(self) -> None:
+        for entry in self.entries:
+            entry.kept = 0
         self.entries.clear()
         self.dropped = 0
         self.kept_bytes = 0
 
     def as_list(self) -> list[dict[str, Any]]:
         return [e.as_dict() for e in self.entries]
+
+    def select(
+        self,
+        *,
+        operation_id: str | None = None,
+        status: int | None = None,
+        api_key: str | None = None,
+        matched_rule: str | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """The entries that pass every given filter, oldest first; ``limit`` keeps the newest.
+
+        Filters read the raw fields, so only the entries returned are ever decoded.
+        ``api_key`` may be given in full or masked; ``matched_rule="*"`` means any rule.
+        """
+        entries: Iterable[Entry] = self.entries
+        if after is not None:
+            entries = (e for e in entries if e.id > after)
+        if operation_id is not None:
+            entries = (e for e in entries if e.operation_id == operation_id)
+        if status is not None:
+            entries = (e for e in entries if e.status == status)
+        if matched_rule is not None:
+            entries = (e for e in entries if e.matched_rule is not None and matched_rule in ("*", e.matched_rule))
+        if api_key is not None:
+            if "****" in api_key:  # masked as the journal shows it: every key masked alike
+                entries = (e for e in entries if (key := e.api_key) is not None and mask_secret(key) == api_key)
+            else:
+                entries = (e for e in entries if e.api_key == api_key)
+        selected = list(entries)
+        return selected[-limit:] if limit is not None else selected
 
 
 def _keep_headers(headers: Any) -> tuple[Any, int, bool]:
@@ -230,6 +324,26 @@ def _keep_headers(headers: Any) -> tuple[Any, int, bool]:
             break
         kept.append((name, value))
     return kept, size, True
+
+
+def _decode_body(raw: Any, size: int = 0) -> Any:
+    """A body as the journal shows it: parsed JSON (credential fields masked), else text, else None when
+    empty; a body cut at recording says its size as received, long text is clipped."""
+    if isinstance(raw, (bytes, bytearray)):
+        if not raw:
+            return None
+        try:
+            decoded = json.loads(raw)
+            # Only values that render back as strict JSON (no NaN, no lone surrogates).
+            json.dumps(decoded, allow_nan=False, ensure_ascii=False).encode()
+            raw = mask_fields(decoded)
+        except (UnicodeError, ValueError, RecursionError):
+            raw = bytes(raw).decode("utf-8", "replace")
+            if size > MAX_BODY_CHARS:
+                return f"{raw}… ({size} bytes)"
+    elif isinstance(raw, str) and size > len(raw):
+        return f"{raw}… ({size} chars)"
+    return _clip(raw)
 
 
 def _clip(body: Any) -> Any:

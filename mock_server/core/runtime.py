@@ -11,13 +11,17 @@ reset) and ``request_hooks`` (run before each API handler).
 
 from __future__ import annotations
 
+import copy
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock
+from .. import __version__
+from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock, pinned
 from .journal import DEFAULT_MAX_BYTES, Journal, mask_fields
+from .recording import InputLog
 from .scenarios import ScenarioEngine
 from .vendor import Vendor, WorldLike, get_vendor
 from .webhooks import WebhookDispatcher
@@ -36,6 +40,7 @@ class RequestInfo:
     api_key: str | None
     time: float  # simulated seconds
     matched_rule: str | None = None
+    replaying: bool = False  # a snapshot being restored: rules are evaluated, delays are not waited
 
 
 RequestHook = Callable[[RequestInfo], Awaitable[Any]]
@@ -63,6 +68,7 @@ class Runtime:
         self.world = world
         self.vendor: Vendor = chosen or getattr(world, "vendor", None) or get_vendor()
         self.clock_spec = clock
+        self.started_at = time.monotonic()  # for the uptime in GET /_mock/health
         parse_clock(clock)  # fail early on a bad spec
         journal = self.world.settings_section("journal")
         capacity = journal_capacity if journal_capacity is not None else journal.get("capacity", 1000)
@@ -72,9 +78,17 @@ class Runtime:
         self.reset_hooks: list[Callable[[], None]] = []
         # When set, /_mock/* (except /_mock/health) needs the X-Mock-Control-Token header (serve --control-token).
         self.control_token: str | None = None
+        self.pipeline: Any = None  # the app's request stages, for a snapshot restore (set by create_app)
+        self.journal_sinks: list[Callable[[Any], None]] = []  # called with each finished journal entry (--journal-file)
+        self.recorder = InputLog()  # the inputs since the world was built: what a snapshot replays
+        self.built_at = 0.0
         self.sim: Any = self._build()
         self.webhooks = WebhookDispatcher.install(self)  # POSTs the backend's events to each account's URL
         self.scenarios = ScenarioEngine(self)  # scripted failures: load / load_file / clear / list
+        from .dashboard import install  # change notifications (GET /_mock/events) and account meters
+
+        self.changes, self.meters = install(self)
+        self.recorder.built(self.built_at)
 
     @property
     def backend(self) -> Any:
@@ -83,32 +97,52 @@ class Runtime:
 
     def _build(self) -> Any:
         self.clock: Clock = parse_clock(self.clock_spec)
-        sim = self.world.build(self.clock)
-        for hook in self.sim_hooks:
-            hook(sim)
+        self.built_at = self.clock.now()
+        with pinned(self.built_at):  # one instant for the whole build (replayed exactly by a restore)
+            sim = self.world.build(self.clock)
+            sim.scheduler.on_run = self._on_scheduler_run
+            for hook in self.sim_hooks:
+                hook(sim)
         return sim
+
+    def _on_scheduler_run(self, t: float) -> None:
+        self.recorder.add("tick", t)
 
     def add_sim_hook(self, hook: Callable[[Any], None]) -> None:
         """Register and apply at once to the current backend."""
         self.sim_hooks.append(hook)
-        hook(self.sim)
+        with pinned(self.built_at):
+            hook(self.sim)
 
     # ── control operations ──────────────────────────────────────────────
 
     def reset(self) -> dict[str, Any]:
         """Back to the world as loaded at start: state, clock, limits, journal; scenarios stay loaded but restart."""
-        self.sim = self._build()
-        self.journal.clear()
-        failure: Exception | None = None
-        for hook in list(self.reset_hooks):
-            try:  # every hook runs even if one fails: a skipped hook (the scheduler driver) would stall the world
-                hook()
-            except Exception as exc:
-                logging.getLogger("uphunt_mock").exception("reset hook %r failed", hook)
-                failure = failure or exc
+        with self.recorder.nested():
+            self.sim = self._build()
+            with pinned(self.built_at):
+                self.journal.clear()
+                failure: Exception | None = None
+                for hook in list(self.reset_hooks):
+                    try:  # every hook runs even if one fails: a skipped hook (the scheduler driver) would stall the world
+                        hook()
+                    except Exception as exc:
+                        logging.getLogger("uphunt_mock").exception("reset hook %r failed", hook)
+                        failure = failure or exc
+        self.recorder.reset(self.built_at)
         if failure is not None:
             raise failure
         return {"status": "reset", "clock": self.clock_info()}
+
+    def health(self) -> dict[str, Any]:
+        """``GET /_mock/health``: alive, and which mock this is (a CI script checks what it started)."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "vendor": self.vendor.name,
+            "clock": self.clock_info(),
+            "uptimeSeconds": round(time.monotonic() - self.started_at, 3),
+        }
 
     def clock_info(self) -> dict[str, Any]:
         factor = self.clock.factor if isinstance(self.clock, ScaledClock) else None
@@ -118,21 +152,44 @@ class Runtime:
         """Manual clock: move time, running every event that falls due, in order."""
         if not isinstance(self.clock, ManualClock):
             raise ValueError(f"the clock is {self.clock.mode}; only the manual clock can be advanced")
-        ran = self.sim.scheduler.advance(seconds)
+        with self.recorder.input("advance", self.clock.now(), seconds):
+            ran = self.sim.scheduler.advance(seconds)
         return {**self.clock_info(), "eventsRun": ran}
+
+    def advance_until(self, target: str) -> dict[str, Any]:
+        """Manual clock: ``nextEvent`` runs the next scheduled event(s); ``settled`` runs until nothing is in progress."""
+        if not isinstance(self.clock, ManualClock):
+            raise ValueError(f"the clock is {self.clock.mode}; only the manual clock can be advanced")
+        if target not in ("nextEvent", "settled"):
+            raise ValueError(f"until must be nextEvent or settled, got {target!r}")
+        scheduler = self.sim.scheduler
+        before = scheduler.events_run
+        # Through advance() and settle(): each is a recorded input, so a snapshot replays it.
+        if target == "settled":
+            self.settle()
+        elif (due := scheduler.next_due()) is not None:
+            self.advance(max(0.0, due - self.clock.now()))
+        return {**self.clock_info(), "eventsRun": scheduler.events_run - before}
 
     def settle(self, max_seconds: float = 86_400.0) -> float:
         """Manual clock: advance until nothing is in progress."""
         if not isinstance(self.clock, ManualClock):
             raise ValueError("settle() needs the manual clock")
-        return float(self.sim.settle(max_seconds))
+        with self.recorder.input("settle", self.clock.now(), max_seconds):
+            return float(self.sim.settle(max_seconds))
+
+    def redeliver(self, delivery_id: str) -> Any:
+        """One more attempt of a webhook delivery, now (KeyError: unknown id; ValueError: held or in flight)."""
+        with self.recorder.input("redeliver", self.clock.now(), delivery_id):
+            return self.webhooks.redeliver(delivery_id)
 
     def account_view(self, api_key: str) -> dict[str, Any] | None:
         return self.vendor.account_view(self, api_key)
 
     def put_account(self, api_key: str, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Create or update an account; an unknown key gets the defaults of the world. Returns (view, created)."""
-        return self.vendor.put_account(self, api_key, changes)
+        with self.recorder.input("account", self.clock.now(), api_key, copy.deepcopy(changes)):
+            return self.vendor.put_account(self, api_key, changes)
 
     def state(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
         """A page of the state, keys masked: at most ``limit`` (default :data:`STATE_PAGE`) items of each list, from ``cursor``.
@@ -155,3 +212,17 @@ class Runtime:
             more = more or stop < len(section)
         out["nextCursor"] = ".".join(map(str, nexts)) if more else None
         return mask_fields(out)  # every apiKey (and other credential-named field) masked, whatever the vendor
+
+    # ── snapshot / restore ──────────────────────────────────────────────
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole world as a JSON document :meth:`restore` brings back exactly (:mod:`.snapshot`)."""
+        from .snapshot import take
+
+        return take(self)
+
+    def restore(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Replace the world, clock, scenarios, journal and deliveries with a :meth:`snapshot`'s."""
+        from .snapshot import restore
+
+        return restore(self, document)

@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .clock import Clock, ManualClock
+from .clock import Clock, ManualClock, pinned, unpin
 
 
 @dataclass(order=True)
@@ -41,6 +41,9 @@ class Scheduler:
         self._heap: list[Event] = []
         self._seq = itertools.count()
         self._wake: asyncio.Event | None = None
+        self.events_run = 0  # every event run so far (the control API reports how many an advance ran)
+        # Called with the time after run_due ran at least one event on its own (snapshot inputs).
+        self.on_run: Callable[[float], None] | None = None
 
     def __len__(self) -> int:
         return sum(1 for e in self._heap if not e.cancelled)
@@ -67,17 +70,24 @@ class Scheduler:
         it runs, so timestamps written by the event are its own due time.
         """
         limit = self.clock.now() if until is None else until
+        due = self.next_due()
+        if due is None or due > limit:
+            return 0  # the common case on every API request: nothing due
         manual = isinstance(self.clock, ManualClock)
         ran = 0
-        while True:
-            due = self.next_due()
-            if due is None or due > limit:
-                break
-            event = heapq.heappop(self._heap)
-            if manual and event.due > self.clock.now():
-                self.clock.set(event.due)
-            event.callback()
-            ran += 1
+        with contextlib.nullcontext() if manual else pinned(limit):  # one instant for the whole batch
+            while True:
+                due = self.next_due()
+                if due is None or due > limit:
+                    break
+                event = heapq.heappop(self._heap)
+                if manual and event.due > self.clock.now():
+                    self.clock.set(event.due)
+                event.callback()
+                ran += 1
+        self.events_run += ran
+        if ran and self.on_run is not None:
+            self.on_run(limit)
         return ran
 
     def advance(self, seconds: float) -> int:
@@ -96,6 +106,7 @@ class Scheduler:
 
     async def drive(self) -> None:
         """Run events as real time passes (real and scaled clocks). Cancelled to stop."""
+        unpin()  # created during a pinned reset or restore: this task reads the live clock
         self._wake = asyncio.Event()
         try:
             while True:

@@ -170,9 +170,37 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-class QuietExitServer(uvicorn.Server):
+class StreamClosingServer(uvicorn.Server):
+    """uvicorn, plus: open event streams end as soon as shutdown starts.
+
+    uvicorn waits for every open response (up to ``timeout_graceful_shutdown``) before it
+    runs the lifespan shutdown, and a dashboard's ``GET /_mock/events`` never ends by itself;
+    so the app's ``close_streams()`` (when it has one) is called first, and stopping stays prompt.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close = getattr(self.config.app, "close_streams", None)
+        if close is not None:
+            close()
+        await super().shutdown(sockets)
+
+
+class QuietExitServer(StreamClosingServer):
     """uvicorn re-raises SIGINT/SIGTERM after a graceful shutdown (exit 130/143);
-    a mock stopped on purpose should exit 0, so the captured signals are dropped."""
+    a mock stopped on purpose should exit 0, so the captured signals are dropped.
+
+    ``on_started`` runs once the server accepts connections (the CLI's ``--json`` line and
+    ``--url-file``), unless a stop was requested during start-up.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_started: Any = None) -> None:
+        super().__init__(config)
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit and self.on_started is not None:
+            self.on_started()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
@@ -194,7 +222,7 @@ class ServerThread:
         self.port: int = self.sock.getsockname()[1]
         self.host = host
         config = server_config(app, log_level="warning", timeout_graceful_shutdown=1, **limits)
-        self.server = uvicorn.Server(config)
+        self.server = StreamClosingServer(config)
         self.startup_timeout = startup_timeout
         self.thread = threading.Thread(target=self._run, name=f"uphunt-mock:{self.port}", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None

@@ -196,6 +196,11 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         return f"{target}: unknown field(s): {', '.join(names)}{more}"
     if err.validator == "type":
         return f"{target} must be of type {err.validator_value}, got {json_type(err.instance)}"
+    if err.validator in ("minProperties", "maxProperties") and isinstance(err.schema, dict):
+        names = ", ".join(err.schema.get("properties", {}))
+        low, high = err.schema.get("minProperties"), err.schema.get("maxProperties")
+        count = f"exactly {low}" if low == high else (f"at least {low}" if err.validator == "minProperties" else f"at most {high}")
+        return f"{target} must have {count} of the fields {names}"
     if err.validator == "enum":
         allowed = ", ".join(json.dumps(v) for v in err.validator_value)
         shown = json.dumps(err.instance)

@@ -111,11 +111,20 @@ class Vendor:
     demo_api_key: ClassVar[str]
     handlers: ClassVar[Mapping[str, Handler]]
     domain_errors: ClassVar[tuple[type[Exception], ...]] = ()  # translated by translate_error
+    # Snapshot/restore replays the inputs on a fresh backend (mock_server.core.snapshot): set True
+    # once the backend reads time only from its clock and randomness only from seeded sources.
+    snapshots: ClassVar[bool] = False
+    # ``module:function`` of the vendor's client invariants (``uphunt-mock verify``); None: it has none.
+    client_invariants: ClassVar[str | None] = None
 
     # ── the world ───────────────────────────────────────────────────────
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> WorldLike:
         raise NotImplementedError
+
+    def world_from_data(self, data: dict[str, Any], seed: int) -> WorldLike:
+        """A world from an already validated description (a snapshot's); by default the default world's class."""
+        return type(self.load_world())(data, seed)  # type: ignore[call-arg]
 
     # ── the request pipeline ────────────────────────────────────────────
 
@@ -162,6 +171,10 @@ class Vendor:
         None: the vendor has only :meth:`state`, which is answered whole. The order of the
         mapping is the order of the cursor's offsets.
         """
+        return None
+
+    def dashboard_source(self) -> Any:
+        """What the live dashboard draws of this vendor (:class:`mock_server.core.dashboard.source.DashboardSource`), or None."""
         return None
 
     # ── scenarios and webhooks ──────────────────────────────────────────

@@ -50,6 +50,8 @@ from urllib.parse import urlsplit
 from .clock import ManualClock
 
 if TYPE_CHECKING:
+    import httpx  # imported on first delivery instead: it costs ~0.2 s of every start-up otherwise
+
     from .runtime import Runtime
     from .vendor import Vendor
 
@@ -116,6 +118,56 @@ def _root_cause(exc: BaseException) -> str:
             reason = cause.strerror
         cause, seen = cause.__cause__ or cause.__context__, seen + 1
     return reason
+
+
+# ── one HTTP attempt: a stale pooled connection is not the receiver's failure ──
+
+_STALE_RETRIES = 3  # fresh tries after a pooled connection turned out closed (each discards one)
+_BEFORE_RESPONSE = ("http11.send_request_headers", "http11.send_request_body", "http11.receive_response_headers")
+_EMPTY_ERRORS = {
+    "ReadError": "the connection closed before the response arrived",
+    "WriteError": "the connection closed while the request was sent",
+    "RemoteProtocolError": "the receiver broke the HTTP protocol",
+}
+
+
+async def post_once(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """POST ``body``; if a *reused* keep-alive connection turns out closed before any byte of a response, POST again.
+
+    A receiver may close a connection while it sits idle in the pool: uvicorn does right after an
+    app raised (its 500 carries no ``Connection: close``), and any server does at its keep-alive
+    timeout. When the close crosses our next request on the wire, the request fails at once with
+    an empty ``ReadError`` (or "Server disconnected without sending a response"): the receiver
+    never saw it, so it is no attempt of the delivery. Browsers and urllib3 retry this case the
+    same way. Only a failure on a connection opened for this very request, or one after response
+    bytes arrived, is the receiver's.
+    """
+    import httpx
+
+    for _ in range(_STALE_RETRIES + 1):
+        steps: list[str] = []
+
+        async def trace(name: str, info: dict[str, Any], steps: list[str] = steps) -> None:
+            steps.append(name)
+
+        try:
+            return await client.post(url, content=body, headers=headers, extensions={"trace": trace})
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+            reused = not any(step.startswith("connection.connect_tcp") for step in steps)
+            failed_at = next((step.rpartition(".")[0] for step in steps if step.endswith(".failed")), "")
+            if not (reused and failed_at in _BEFORE_RESPONSE):
+                raise
+    return await client.post(url, content=body, headers=headers)  # pragma: no cover - every pooled connection was stale
+
+
+def error_text(exc: BaseException) -> str:
+    """``Type: reason`` of a failed attempt, never with an empty reason (httpx's ReadError often has none)."""
+    name = type(exc).__name__
+    detail = str(exc).strip()
+    if not detail:
+        cause = _root_cause(exc)
+        detail = cause if cause and cause != name else _EMPTY_ERRORS.get(name, "no detail from the HTTP client")
+    return f"{name}: {detail}"
 
 
 @dataclass(slots=True)
@@ -193,6 +245,8 @@ class Delivery:
     next_due: float | None = None
     held: bool = False  # reorder directive: waiting for the next event to the same URL
     release_after: list[Delivery] = field(default_factory=list)  # held deliveries that go after our first attempt
+    scheduled: Any = None  # the scheduler event of the next attempt (cancelled by a redelivery)
+    in_flight: bool = False  # an HTTP attempt is under way
 
     def headers(self, attempt: int, now_ms: int) -> dict[str, str]:
         own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body, attempt, now_ms)
@@ -231,12 +285,19 @@ class WebhookDispatcher:
         self._vendor: Vendor | None = None
         self._ids = random.Random(0)
         self._generation = 0  # bumped by reset(): results of older attempts are ignored
+        self.change_listeners: list[Callable[[], None]] = []  # told when the log changes (the dashboard's feed)
+        # Snapshot/restore (mock_server.core.snapshot): each completed attempt is reported as an input;
+        # while a snapshot is replayed, attempts are not sent: their recorded outcomes are applied.
+        self.on_attempt: Callable[[Delivery, Attempt, float], None] | None = None
+        self.replaying = False
+        self._replayed_in_flight: dict[tuple[str, int], tuple[Delivery, float]] = {}
 
     @classmethod
     def install(cls, rt: Runtime) -> WebhookDispatcher:
         """Build from the runtime's world and follow its simulator across resets."""
         dispatcher = cls(WebhookSettings.from_section(rt.world.settings_section("webhooks")))
         dispatcher._vendor = rt.vendor
+        dispatcher.on_attempt = lambda d, a, at: rt.recorder.add("attempt", at, d.delivery_id, d.copy, a.as_dict())
         rt.add_sim_hook(dispatcher.attach)
         rt.reset_hooks.append(dispatcher.reset)
         return dispatcher
@@ -294,6 +355,38 @@ class WebhookDispatcher:
         """Every delivery still in the log, oldest first, in the control API's ``Delivery`` shape."""
         return [d.as_dict() for d in self._log]
 
+    def find(self, delivery_id: str) -> Delivery | None:
+        """The delivery with this id still in the log (the delivery itself rather than a scenario's copy)."""
+        matches = [d for d in self._log if d.delivery_id == delivery_id]
+        return min(matches, key=lambda d: d.copy) if matches else None
+
+    def redeliver(self, delivery_id: str) -> Delivery:
+        """One more attempt of a delivery, now (same id and body); KeyError if unknown, ValueError if held.
+
+        The attempt is started at once (queued if no event loop runs, like any attempt);
+        ``await drain()`` to wait for it. A pending retry is replaced by this attempt.
+        """
+        delivery = self.find(delivery_id)
+        if delivery is None or delivery.sim is not self._sim:
+            raise KeyError(delivery_id)
+        if delivery.held:
+            raise ValueError(
+                f"delivery {delivery_id} is held by a scenario (reorder) until the next event for its URL"
+            )
+        if delivery.in_flight:
+            raise ValueError(f"an attempt of delivery {delivery_id} is under way; redeliver once it has completed")
+        if delivery.scheduled is not None:
+            delivery.scheduled.cancel()
+        delivery.state = "pending"
+        self._schedule(delivery, delivery.sim.clock.now())
+        delivery.sim.scheduler.run_due()
+        self._changed()
+        return delivery
+
+    def _changed(self) -> None:
+        for listener in self.change_listeners:
+            listener()
+
     def reset(self) -> None:
         """Empty the log, forget held and queued attempts, stop in-flight ones.
 
@@ -306,6 +399,7 @@ class WebhookDispatcher:
         self.dropped = 0
         self._held.clear()
         self._queued.clear()
+        self._replayed_in_flight.clear()
         for directive in self._directives:
             directive.used = 0
 
@@ -334,15 +428,19 @@ class WebhookDispatcher:
             for delivery in batch:
                 delivery.held = True
             self._held.setdefault(url, []).extend(batch)
+            self._changed()
             return
         batch[0].release_after = self._held.pop(url, [])
         for delivery in batch:
             self._schedule(delivery, due)
+        self._changed()
 
     def _schedule(self, delivery: Delivery, due: float) -> None:
         delivery.next_due = due
         number = len(delivery.attempts) + 1
-        delivery.sim.scheduler.at(due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}")
+        delivery.scheduled = delivery.sim.scheduler.at(
+            due, lambda: self._fire(delivery, due), label=f"webhook {delivery.delivery_id} #{number}"
+        )
 
     def _release(self, delivery: Delivery, after: float) -> None:
         delivery.held = False
@@ -354,6 +452,9 @@ class WebhookDispatcher:
             return
         clock = delivery.sim.clock
         at = due if isinstance(clock, ManualClock) else clock.now()
+        if self.replaying:
+            self._replayed_in_flight[(delivery.delivery_id, delivery.copy)] = (delivery, at)
+            return
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -397,6 +498,7 @@ class WebhookDispatcher:
         status: int | None = None
         error: str | None = None
         latency_ms = 0.0
+        delivery.in_flight = True  # from launch: an attempt waiting for a slot is under way too (redeliver waits)
         try:
             lane = self._lane(delivery.url)
             # Waiting for slots is not part of the attempt: untimed, in order. The receiver's slot
@@ -420,6 +522,8 @@ class WebhookDispatcher:
             raise
         except Exception as exc:  # e.g. a URL the lane cannot parse: still a recorded attempt
             error = _describe_failure(exc, timeout)
+        finally:
+            delivery.in_flight = False
         if generation != self._generation:
             return
         self._complete(delivery, Attempt(number, int(round(at * 1000)), status, latency_ms, error), at)
@@ -427,7 +531,10 @@ class WebhookDispatcher:
     def _complete(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
         if delivery.sim is not self._sim:  # the world was reset meanwhile
             return
+        if self.on_attempt is not None:
+            self.on_attempt(delivery, attempt, at)
         delivery.attempts.append(attempt)
+        delivery.scheduled = None
         if attempt.status is not None and 200 <= attempt.status < 300:
             delivery.state, delivery.next_due = "delivered", None
         elif len(delivery.attempts) >= self.settings.max_attempts:
@@ -437,6 +544,22 @@ class WebhookDispatcher:
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)
+        self._changed()
+
+    # ── replaying a snapshot ────────────────────────────────────────────
+
+    def replay_attempt(self, delivery_id: str, copy: int, attempt: dict[str, Any], at: float) -> None:
+        """Apply a recorded attempt's outcome to the delivery whose attempt the replay started."""
+        delivery, _ = self._replayed_in_flight.pop((delivery_id, copy))
+        outcome = Attempt(attempt["attempt"], attempt["at"], attempt["status"], attempt["latencyMs"], attempt["error"])
+        self._complete(delivery, outcome, at)
+
+    def end_replay(self) -> int:
+        """Attempts that were in flight when the snapshot was taken are sent again. Returns how many."""
+        self.replaying = False
+        pending, self._replayed_in_flight = list(self._replayed_in_flight.values()), {}
+        self._queued.extend(pending)
+        return len(pending)
 
     # ── waiting and shutting down ───────────────────────────────────────
 
@@ -512,15 +635,10 @@ class _Lane:
         return semaphore
 
     async def send(self, url: str, body: bytes, headers: dict[str, str], fresh: bool) -> int:
-        """POST and return the status; a failure on a reused connection is sent once more on a new one."""
-        import httpx
-
+        """POST and return the status (a pooled connection the receiver had closed is retried: post_once)."""
         if fresh:
             return (await self.fresh.post(url, content=body, headers=headers)).status_code
-        try:
-            return (await self.pooled.post(url, content=body, headers=headers)).status_code
-        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
-            return (await self.fresh.post(url, content=body, headers=headers)).status_code
+        return (await post_once(self.pooled, url, body, headers)).status_code
 
     async def aclose(self) -> None:
         for client in (self.pooled, self.fresh):
@@ -536,7 +654,4 @@ def _describe_failure(exc: Exception, timeout: float) -> str:
         return f"timeout after {timeout:g} s"
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {_root_cause(exc)}"
-    text = str(exc) or _root_cause(exc)
-    if text == type(exc).__name__:
-        return text
-    return f"{type(exc).__name__}: {text}"
+    return error_text(exc)

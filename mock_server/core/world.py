@@ -9,6 +9,7 @@ so "back to the world as loaded at start" is exact. Every error is ``FILE:LINE: 
 from __future__ import annotations
 
 import copy
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -87,6 +88,25 @@ def merge(base: dict[str, Any], overlay: dict[str, Any], merged_lists: dict[str,
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+_MESSAGE_PATH = re.compile(r"^([A-Za-z_][\w-]*(?:\.[A-Za-z_~][\w~-]*|\[\d+\])*)(?=[:\s])")
+
+
+def located_error(located: yaml_source.Located, exc: Exception) -> yaml_source.SourceError:
+    """A semantic error of a world file, at the line of the setting its message starts with.
+
+    Checks a JSON Schema cannot make (a rate-limit group that is not an operation, a latency
+    stage with median > p95) say what is wrong as ``settings.rateLimits.apply: ...``; this puts
+    ``FILE:LINE`` in front, like schema errors get.
+    """
+    message = str(exc)
+    found = _MESSAGE_PATH.match(message)
+    path: list[str | int] = []
+    if found:
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", found.group(1)):
+            path.append(int(part[1:-1]) if part.startswith("[") else part)
+    return yaml_source.SourceError(located.source, located.line_of(path) if path else None, message)
 
 
 class World:

@@ -18,12 +18,17 @@ plugin, :mod:`mock_server.pytest_plugin`, is a thin layer over this package):
   terminal not retried.
 
 Waiting clients must not really sleep in tests: give them ``mock.sleep`` (which
-advances the manual clock) and ``mock.time`` (which reads it).
+advances the manual clock) and ``mock.time`` (which reads it), or, for clients that cannot be
+given a clock (tenacity, urllib3 ``Retry``, ``asyncio.sleep``), :func:`patch_time`. Also here:
+:class:`AsyncUpHuntMock` (the async handle), :class:`WebhookReceiver` (a recording webhook
+endpoint) and the TypedDicts of the shapes the handle returns (:mod:`.shapes`).
 """
 
+from .aio import AsyncUpHuntMock
 from .handle import MockError, UpHuntMock
 from .invariants import DEFAULT_RECIPE, Recipe, Violation, assert_client_behaved, check_client
 from .journal import APPLY, STATUS, TOLERANCE, Request, RequestLog
+from .receiver import ReceivedEvent, WebhookReceiver
 from .schedule import (
     NO_RESPONSE,
     OUTCOMES,
@@ -39,10 +44,23 @@ from .schedule import (
     Respond,
 )
 from .server import MockServer, serve
+from .shapes import Account, Application, Attempt, Credits, Delivery, State
 from .strategies import fault_schedules, faults, outcomes, retryable_faults, submission_times, terminal_faults
+from .timepatch import TimePatch, patch_time
 
 __all__ = [
     "APPLY",
+    "Account",
+    "Application",
+    "AsyncUpHuntMock",
+    "Attempt",
+    "Credits",
+    "Delivery",
+    "ReceivedEvent",
+    "State",
+    "TimePatch",
+    "WebhookReceiver",
+    "patch_time",
     "DEFAULT_RECIPE",
     "NO_RESPONSE",
     "OUTCOMES",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,21 +9,18 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ..vendors.uphunt.world import DEMO_API_KEY
+from .common import _MAX_STATE_PAGES, STATE_PAGE_LIMIT, MockError, merge_state_page, settle_step
+
+__all__ = ["MockError", "UpHuntMock"]
 from .journal import Request, RequestLog
 from .schedule import FaultSchedule
+from .shapes import Account, Application, Delivery, State
 
 if TYPE_CHECKING:
+    from .aio import AsyncUpHuntMock
     from .server import MockServer
+    from .timepatch import TimePatch
 
-
-
-class MockError(AssertionError):
-    """The control API refused a request (e.g. an invalid scenario): the status and its body."""
-
-    def __init__(self, status: int, body: Any, what: str) -> None:
-        self.status = status
-        self.body = body
-        super().__init__(f"{what}: HTTP {status}: {json.dumps(body) if not isinstance(body, str) else body}")
 
 
 class UpHuntMock:
@@ -114,15 +110,7 @@ class UpHuntMock:
         """Advance until no application is processing (at most ``max_seconds``). Returns seconds advanced."""
         advanced = 0.0
         for _ in range(10_000):  # bounded: one step per pending pickup or outcome
-            state = self.state()
-            now = state["clock"]["now"] / 1000
-            pending = [a for a in state["applications"] if a["applicationStatus"] == "processing"]
-            if not pending:
-                break
-            due = [t / 1000 for a in pending for t in (a.get("pickupAt"), a.get("completesAt")) if t is not None]
-            future = [t for t in due if t > now]
-            step = (min(future) - now) if future else 1.0
-            step = min(step, max_seconds - advanced)
+            step = settle_step(self.state(), advanced, max_seconds)
             if step <= 0:
                 break
             self.advance(step)
@@ -138,26 +126,33 @@ class UpHuntMock:
         for scenario in self.default_scenarios:
             self.load_scenario(scenario)
 
-    def state(self) -> dict[str, Any]:
-        return self._call("GET", "/_mock/state", "read the state")
+    def state(self) -> State:
+        """The whole state: every page of ``GET /_mock/state`` (a big world answers in pages), keys masked."""
+        state = self._call("GET", "/_mock/state", "read the state", params={"limit": STATE_PAGE_LIMIT})
+        for _ in range(_MAX_STATE_PAGES):
+            if not state.get("nextCursor"):
+                break
+            params = {"limit": STATE_PAGE_LIMIT, "cursor": state["nextCursor"]}
+            merge_state_page(state, self._call("GET", "/_mock/state", "read the state", params=params))
+        return state
 
-    def applications(self) -> list[dict[str, Any]]:
+    def applications(self) -> list[Application]:
         """Every application (status record plus createdAt, pickupAt, completesAt), in creation order."""
         return self.state()["applications"]
 
-    def account(self, api_key: str | None = None) -> dict[str, Any]:
+    def account(self, api_key: str | None = None) -> Account:
         """``{"apiKey", "agencyId", "credits": {"available", "reserved", "spent", "granted"}, "connects", ...}``."""
         key = api_key or self.api_key
         return self._call("GET", f"/_mock/accounts/{key}", f"read account {key}")
 
-    def put_account(self, api_key: str | None = None, **changes: Any) -> dict[str, Any]:
+    def put_account(self, api_key: str | None = None, **changes: Any) -> Account:
         """Create or update an account: ``credits``, ``connects``, ``agencyId``, ``freelancers``, ``webhookUrl``."""
         key = api_key or self.api_key
         return self._call("PUT", f"/_mock/accounts/{key}", f"update account {key}", json=changes)
 
     # ── scenarios ──
 
-    def load_scenario(self, scenario: str | Path | dict[str, Any]) -> list[dict[str, Any]]:
+    def load_scenario(self, scenario: str | Path | dict[str, Any] | FaultSchedule) -> list[dict[str, Any]]:
         """Load a scenario: a file path, YAML text, or a document (dict). Returns the loaded scenarios."""
         if isinstance(scenario, FaultSchedule):
             scenario = scenario.to_scenario()
@@ -192,6 +187,40 @@ class UpHuntMock:
         self._call("DELETE", "/_mock/requests", "clear the journal")
 
     @property
-    def deliveries(self) -> list[dict[str, Any]]:
-        """Every webhook delivery with its attempts (``GET /_mock/webhooks/deliveries``)."""
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook delivery with its attempts, oldest first: a **list** (the HTTP endpoint,
+        ``GET /_mock/webhooks/deliveries``, wraps it as ``{"deliveries": [...], "dropped", "capacity"}``).
+
+        Each is ``{"deliveryId", "eventId", "eventType", "url", "queueId", "state": pending|delivered|failed,
+        "attempts": [{"attempt", "at", "status", "latencyMs", "error"}], "nextAttemptAt", "copy", "held"}``
+        (:class:`~mock_server.testing.shapes.Delivery`)."""
         return self._call("GET", "/_mock/webhooks/deliveries", "read webhook deliveries")["deliveries"]
+
+    # ── snapshot / restore ──
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole world (``POST /_mock/snapshot``): give it to :meth:`restore`, here or on another mock."""
+        return self._call("POST", "/_mock/snapshot", "take a snapshot")
+
+    def restore(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """Bring a :meth:`snapshot` back exactly (``POST /_mock/restore``)."""
+        result = self._call("POST", "/_mock/restore", "restore a snapshot", json=snapshot)
+        self._now = result["clock"]["now"] / 1000
+        return result
+
+    # ── clients that cannot be handed a clock ──
+
+    def patch_time(self, monkeypatch: Any = None) -> TimePatch:
+        """Make ``time.sleep``/``time.time``/``time.monotonic``/``asyncio.sleep`` of this thread use this
+        mock's clock (:func:`mock_server.testing.patch_time`): for pytest, pass ``monkeypatch``."""
+        from .timepatch import patch_time
+
+        return patch_time(self, monkeypatch)
+
+    def aio(self) -> AsyncUpHuntMock:
+        """An async handle on the same mock and key (``async with mock.aio() as amock: await amock.advance(5)``)."""
+        from .aio import AsyncUpHuntMock
+
+        handle = AsyncUpHuntMock(self.base_url, api_key=self.api_key, control_token=self._http.headers.get("X-Mock-Control-Token"))
+        handle._now = self._now
+        return handle

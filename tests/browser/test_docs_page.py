@@ -171,7 +171,7 @@ def test_mock_notes_sit_beside_their_operation(docs: Docs, screenshot_dir: Path)
 
 def test_guides_and_dashboard_are_reachable_and_rendered(docs: Docs, screenshot_dir: Path) -> None:
     page = docs.open("/docs")
-    assert page.locator(".mock-bar a", has_text="Dashboard").get_attribute("href") == "/_mock/ui"
+    assert page.locator(".mock-bar .links > a", has_text="Dashboard").get_attribute("href") == "/_mock/ui"
     page.locator(".mock-bar .menu summary").click()
     page.locator(".mock-bar .menu a", has_text="Scenarios").click()
     page.wait_for_url("**/docs/guides/scenarios")
@@ -184,7 +184,7 @@ def test_guides_and_dashboard_are_reachable_and_rendered(docs: Docs, screenshot_
         page.goto(docs.server.base_url + name)
         text = page.locator("main.guide").evaluate(TEXT_OUTSIDE_CODE)
         assert text.strip() and not RAW_MARKDOWN.search(text), f"{name}: Markdown shown as text"
-        assert page.locator(".mock-bar a", has_text="Dashboard").get_attribute("href") == "/_mock/ui"
+        assert page.locator(".mock-bar .links > a", has_text="Dashboard").get_attribute("href") == "/_mock/ui"
     # and back from a guide to the reference
     page.locator(".mock-bar .specs a", has_text="Control API").click()
     page.wait_for_selector("body[data-docs-ready]")

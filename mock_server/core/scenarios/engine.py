@@ -20,6 +20,7 @@ effects of every firing rule are applied; the first rule that answers
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,11 +63,12 @@ class ScenarioEngine:
         A scenario with the name of a loaded one replaces it; otherwise its rules
         come after the ones already loaded.
         """
-        return self.install(self.compile(doc, source), source)
+        return self.install(self.check(doc, source), source, doc)
 
-    def compile(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
-        """Parse and validate a scenario without installing it; only reads the runtime, so it may run
-        in a worker thread (``POST /_mock/scenarios`` does, so a big file never stalls the event loop)."""
+    def check(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
+        """Validate and compile a scenario without loading it (SourceError when invalid). It only reads
+        the runtime, so it may run in a worker thread: ``POST /_mock/scenarios`` does, so a big file
+        never stalls the event loop."""
         scenario = compile_document(
             doc,
             source,
@@ -81,8 +83,14 @@ class ScenarioEngine:
             raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
         return scenario
 
-    def install(self, scenario: Scenario, source: str = "<python>") -> dict[str, Any]:
-        """Install a compiled scenario (on the event loop's thread): all of it, or nothing if starting it fails."""
+    def install(self, scenario: Scenario, source: str, doc: str | dict[str, Any]) -> dict[str, Any]:
+        """Install a scenario :meth:`check` compiled from ``doc`` (on the event loop's thread), recorded as an
+        input for snapshots: all of it, or nothing if starting it fails."""
+        recorded = doc if isinstance(doc, str) else copy.deepcopy(doc)
+        with self.rt.recorder.input("load", self.rt.clock.now(), recorded, source):
+            return self._install(scenario, source)
+
+    def _install(self, scenario: Scenario, source: str) -> dict[str, Any]:
         scenario.restart()
         previous = list(self.scenarios)
         replaced = next((s for s in previous if s.name == scenario.name), None)
@@ -115,6 +123,7 @@ class ScenarioEngine:
 
     def clear(self) -> None:
         """Unload every scenario. Effects already applied (account changes, closed jobs) stay until reset."""
+        self.rt.recorder.add("clear", self.rt.clock.now())
         for scenario in self.scenarios:
             self._unregister_webhooks(scenario)
         self.scenarios = []
@@ -199,8 +208,9 @@ class ScenarioEngine:
         if not self.scenarios:
             return []
         fired = self._evaluate(trigger, subject)
-        for rule in fired:
-            self._side_effects(rule, subject)
+        with self.rt.recorder.nested():
+            for rule in fired:
+                self._side_effects(rule, subject)
         return fired
 
     # ── request rules ───────────────────────────────────────────────────
@@ -231,10 +241,11 @@ class ScenarioEngine:
             return None
         answer = next((r for r in fired if r.responds), None)
         info.matched_rule = (answer or fired[0]).id
+        with self.rt.recorder.nested():  # effects of the request, which is the recorded input
+            for rule in fired:
+                self._side_effects(rule, subject)
         for rule in fired:
-            self._side_effects(rule, subject)
-        for rule in fired:
-            if "delay" in rule.actions:
+            if "delay" in rule.actions and not info.replaying:  # a restore replays the outcome, not the wait
                 await actions.wait(rule.actions["delay"], self.rt.clock)
         if answer is None:
             return None

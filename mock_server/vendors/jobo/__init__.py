@@ -164,6 +164,11 @@ class JoboVendor(Vendor):
 
     # ── the control API ─────────────────────────────────────────────────
 
+    def dashboard_source(self) -> Any:
+        from .dashboard import DASHBOARD
+
+        return DASHBOARD
+
     def account_view(self, rt: Runtime, api_key: str) -> dict[str, Any] | None:
         backend: JoboBackend = rt.sim
         account = backend.world.accounts.get(api_key)

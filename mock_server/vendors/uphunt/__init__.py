@@ -17,6 +17,7 @@ from mock_server.core.errors import ApiError
 from mock_server.core.vendor import StateList, Vendor
 
 from . import control, errors
+from .dashboard import DASHBOARD
 from .domain.errors import DomainError
 from .handlers import HANDLERS
 from .scenario_actions import UPHUNT_SCENARIOS
@@ -38,9 +39,14 @@ class UpHuntVendor(Vendor):
     demo_api_key = DEMO_API_KEY
     handlers = HANDLERS
     domain_errors = (DomainError,)
+    snapshots = True  # time only from the clock, randomness only from seeded sources (tests/test_snapshot.py)
+    client_invariants = "mock_server.testing.invariants:check_client"  # by name: no import of the test helpers
 
     def load_world(self, path: str | Path | None = None, seed: int | None = None) -> World:
         return World.from_file(path, seed) if path else World.default(seed or 0)
+
+    def world_from_data(self, data: dict[str, Any], seed: int) -> World:
+        return World(data, seed)
 
     def authenticate(self, rt: Runtime, op: Operation, headers: Mapping[str, str]) -> Any:
         """``x-api-key``; on the retired ``/api/v1`` paths also ``Authorization: Bearer up_…`` (decision 10b)."""
@@ -120,6 +126,9 @@ class UpHuntVendor(Vendor):
 
     def scenario_hooks(self) -> Any:
         return UPHUNT_SCENARIOS
+
+    def dashboard_source(self) -> Any:
+        return DASHBOARD
 
     def webhook_url(self, backend: Simulator, api_key: str) -> str | None:
         account = backend.accounts.get(api_key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from mock_server.core.journal import mask_secret
 from mock_server.core.vendor import StateList
 from mock_server.core.webhooks import check_webhook_url
 
@@ -21,6 +22,7 @@ from .world import freelancer_from_dict
 if TYPE_CHECKING:
     from mock_server.core.runtime import Runtime
 
+    from .domain.applications import Application
     from .domain.simulator import Simulator
 
 
@@ -82,7 +84,13 @@ def state_lists(sim: Simulator) -> dict[str, StateList]:
     }
 
 
-def _application_record(app: Any) -> dict[str, Any]:
+def application_state(app: Application) -> dict[str, Any]:
+    """An application as the dashboard shows it (``ApplicationState``): the status record plus bookkeeping, key masked."""
+    return {**_application_record(app), "apiKey": mask_secret(app.api_key)}
+
+
+def _application_record(app: Application) -> dict[str, Any]:
+    """The status record plus bookkeeping, key unmasked (``GET /_mock/state`` masks in the engine)."""
     record = app.status_record()
     record.update(
         apiKey=app.api_key,

@@ -41,6 +41,12 @@ class World(core_world.World):
     @classmethod
     def check_references(cls, data: dict[str, Any], located: yaml_source.Located) -> None:
         _check_references(data, located)
+        settings = data.get("settings") or {}
+        try:  # the settings' own rules, checked now that the file's lines are known
+            _settings(settings)
+            RateLimiter.from_settings(dict(settings.get("rateLimits") or {}), load_spec(SPEC_NAME))
+        except ValueError as exc:
+            raise core_world.located_error(located, exc) from None
 
     def build(self, clock: Clock) -> Simulator:
         now = clock.now()
@@ -162,10 +168,12 @@ def _check_unique_aliases(data: dict[str, Any], located: yaml_source.Located) ->
 def _settings(raw: dict[str, Any]) -> Settings:
     lat = raw.get("latency", {})
     model = LatencyModel()
-    if "pickup" in lat:
-        model.pickup = Stage(**lat["pickup"])
-    if "submission" in lat:
-        model.submission = Stage(**lat["submission"])
+    for stage in ("pickup", "submission"):
+        if stage in lat:
+            try:
+                setattr(model, stage, Stage(**lat[stage]))
+            except ValueError as exc:
+                raise ValueError(f"settings.latency.{stage}: {exc}") from None
     if "workers" in lat:
         model.workers = lat["workers"]
     return Settings(

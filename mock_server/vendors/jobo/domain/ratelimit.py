@@ -93,6 +93,23 @@ class RateLimiter:
     def peek(self, key: str, group: str, limits: dict[str, int], now: float) -> WindowStatus:
         return self._counters.get((key, group), Counter()).status(now, limits, group)
 
+    def usage(
+        self, key: str, limits_by_group: dict[str, dict[str, int] | None], now: float
+    ) -> list[tuple[str, str, int, int, int]]:
+        """``(group, window, limit, used, frees_at)`` of every window of a key (the live dashboard's meters).
+
+        ``frees_at`` is when the window frees its next slot (Unix seconds): one window length
+        after its oldest request, or ``now`` plus the length when it is empty.
+        """
+        out = []
+        for group, limits in limits_by_group.items():
+            counter = self._counters.get((key, group), Counter())
+            for window, limit in (limits or {}).items():
+                seconds = WINDOW_SECONDS[window]
+                used, oldest = counter.used(now, seconds)
+                out.append((group, window, limit, used, math.ceil((oldest if oldest is not None else now) + seconds)))
+        return out
+
     def windows(self, key: str, limits_by_group: dict[str, dict[str, int] | None], now: float) -> dict[str, dict]:
         """Every window of a key (for the control API): ``{group: {window: {limit, used, remaining}}}``."""
         out: dict[str, dict] = {}

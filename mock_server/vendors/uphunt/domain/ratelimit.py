@@ -207,6 +207,22 @@ class RateLimiter:
         self._counts[slot] = (start, count + 1)
         return Decision(True, limit, max(0, limit - count - 1), end, LEGACY_WINDOW, used=count + 1)
 
+    def usage(self, key: str, now: float) -> list[tuple[str, str, int, int, int]]:
+        """``(group, window, limit, used, resets_at)`` of every window ``key`` has used, as it stands at ``now``.
+
+        A window that has rolled over since shows 0 used (and its new reset time).
+        """
+        groups = sorted({group for (k, group, _window) in self._counts if k == key})
+        out = []
+        for group in groups:
+            if group == "legacyBearer":
+                start, end = billing_period(now)
+                used = self._count((key, group, LEGACY_WINDOW), start)
+                out.append((group, LEGACY_WINDOW, self.legacy_quota, used, end))
+            else:
+                out.extend((group, w.name, w.limit, w.used, w.end) for w in self._windows(key, group, now))
+        return out
+
     def _count(self, slot: tuple[str, str, str], start: int) -> int:
         prev = self._counts.get(slot)
         return prev[1] if prev is not None and prev[0] == start else 0
