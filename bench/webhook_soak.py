@@ -184,13 +184,23 @@ async def prepare(http: httpx.AsyncClient, count: int, urls: list[str | None], p
     async def put(i: int, key: str) -> None:
         async with sem:
             change: dict[str, Any] = {"credits": 1, "webhookUrl": urls[i % len(urls)]}
-            r = await http.put(f"/_mock/accounts/{key}", json=change)
+            r = await retried(http.put, f"/_mock/accounts/{key}", json=change)
             r.raise_for_status()
 
     await asyncio.gather(*(put(i, k) for i, k in enumerate(keys)))
     # enough Connects for the probe account's agency, whichever agency a new key gets
-    (await http.put(f"/_mock/accounts/{keys[0]}", json={"connects": 100_000_000})).raise_for_status()
+    (await retried(http.put, f"/_mock/accounts/{keys[0]}", json={"connects": 100_000_000})).raise_for_status()
     return keys
+
+
+async def retried(call: Any, *args: Any, **kwargs: Any) -> httpx.Response:
+    """An idempotent control call, sent again if a keep-alive connection was closed as it was reused."""
+    for _ in range(2):
+        try:
+            return await call(*args, **kwargs)
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+    return await call(*args, **kwargs)
 
 
 async def apply_all(http: httpx.AsyncClient, keys: list[str]) -> tuple[int, int]:
@@ -257,8 +267,8 @@ async def phase(
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         if receivers:
-            await http.post(f"{receivers}/reset")
-        await http.post("/_mock/reset")
+            await retried(http.post, f"{receivers}/reset")
+        await retried(http.post, "/_mock/reset")
         keys = await prepare(http, count, urls, name)
         until = time.monotonic() + window
         probing = asyncio.create_task(asyncio.to_thread(probe, base, keys[0], until))
