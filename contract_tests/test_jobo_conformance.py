@@ -1,7 +1,7 @@
 """The Jobo vendor, in-process (ASGI, no socket), against openapi/jobo.yaml: every schemathesis check.
 
 Rate limits stay on (the spec requires their headers) with windows too large to meet; the demo key
-has a large wallet. The auto-apply operations answer seed 004's 503 by design (the next issue), so
+has a large wallet. The auto-apply operations answer the Status Codes page's 503 by design (the next issue), so
 they are left out of the run: ``not_a_server_error`` would flag them.
 """
 

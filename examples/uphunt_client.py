@@ -1,11 +1,11 @@
 """A reference UpHunt client: apply to a job and wait for its outcome the way the docs recommend.
 
-* Retries (SEED-000, the docs' retry helper): up to 4 attempts; retry when the status is 429
+* Retries (the docs' Error Reference, https://uphunt.io/docs/errors, and its retry helper): up to 4 attempts; retry when the status is 429
   or >= 500, or when no answer came (connection dropped); wait the larger of ``Retry-After``
   and ``2^attempt x 500 ms + random(0-500 ms)``. 400, 401, 402, 404, 409 and 422 are terminal.
-* Polling (SEED-001/002): every 5 s during the first minute after the apply, then every 15 s;
+* Polling (Check Status and How Auto-Apply Works): every 5 s during the first minute after the apply, then every 15 s;
   give up after 5 minutes (the application is then treated as failed).
-* Outcomes (SEED-000): ``logged_out`` is transient, so the job is applied to again after a
+* Outcomes (Error Reference): ``logged_out`` is transient, so the job is applied to again after a
   pause (up to 4 applications); every other terminal state is final.
 
 Waiting goes through the injectable ``sleep`` and ``clock``: production code passes nothing

@@ -1,7 +1,7 @@
 """`uphunt-mock`: serve a simulated API, check a server against its spec, verify a client's traffic.
 
     uphunt-mock serve [--vendor NAME] [--host 127.0.0.1] [--port 8080] [--config WORLD.yaml]
-                      [--scenario FILE]... [--clock real|manual|scale=F] [--seed N]
+                      [--scenario FILE|NAME]... [--clock real|manual|scale=F] [--seed N]
                       [--url-file PATH] [--json] [--journal-file OUT.jsonl] [--state-file STATE.json]
 
 Prints the base URL and the demo API key, serves until SIGINT (Ctrl-C) or SIGTERM, exits 0.
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
     from typing import TextIO
+
+    from .core.runtime import Runtime
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -88,7 +90,13 @@ def _serve_parser(sub: argparse._SubParsersAction, vendors: str) -> None:  # typ
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free port)")
     p.add_argument("--config", metavar="WORLD.yaml", help="world file merged over the default world")
-    p.add_argument("--scenario", metavar="FILE", action="append", default=[], help="scenario file (repeatable)")
+    p.add_argument(
+        "--scenario",
+        metavar="FILE|NAME",
+        action="append",
+        default=[],
+        help="scenario file, or the name of a ready-made one (`uphunt-mock scenarios` lists them); repeatable",
+    )
     p.add_argument("--clock", default="real", help="real | manual | scale=F (F real seconds per simulated second)")
     p.add_argument("--seed", type=int, default=None, help="seed for generated data and random outcomes")
     p.add_argument(
@@ -121,18 +129,19 @@ def _serve_parser(sub: argparse._SubParsersAction, vendors: str) -> None:  # typ
     )
 
 
-def build_runtime(args: argparse.Namespace):  # -> Runtime, imported lazily to keep --help fast
+def build_runtime(args: argparse.Namespace) -> Runtime:  # Runtime is imported lazily to keep --help fast
     from .core import scenarios
     from .core.clock import parse_clock
     from .core.runtime import Runtime
+    from .core.scenarios import library
     from .core.vendor import get_vendor
 
     parse_clock(args.clock)
     vendor = get_vendor(getattr(args, "vendor", None))
     world = vendor.load_world(args.config, args.seed)
     runtime = Runtime(world, clock=args.clock)
-    for path in args.scenario:
-        scenarios.load_file(runtime, path)
+    for ref in args.scenario:  # a file, or a name in the vendor's scenario library
+        scenarios.load_file(runtime, library.resolve(ref, vendor.name))
     return runtime
 
 
@@ -354,19 +363,21 @@ def _parser() -> argparse.ArgumentParser:
 
     from . import verify
     from .core import check
+    from .core.scenarios import library
     from .core.vendor import available
 
     parser = argparse.ArgumentParser(
         prog="uphunt-mock", description="Local stateful simulator of auto-apply APIs (UpHunt, Jobo)."
     )
     parser.add_argument("--version", action="version", version=f"uphunt-mock {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,check,verify}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,check,verify,scenarios}")
     _serve_parser(sub, ", ".join(available()))
     EXTRA_COMMANDS.setdefault(
         "check",
         ("check a server (the real API, a proxy, the mock) against the spec", check.configure_parser, check.main),
     )
     EXTRA_COMMANDS.setdefault("verify", (verify.HELP, verify.configure_parser, verify.main))
+    EXTRA_COMMANDS.setdefault("scenarios", (library.HELP, library.configure_parser, library.main))
     for name, (help_text, configure, _run) in EXTRA_COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."))
     return parser

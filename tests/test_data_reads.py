@@ -22,7 +22,7 @@ from mock_server.vendors.uphunt.render import iso_ms
 from tests.conftest import DEMO, NO_RATE_LIMITS, world_with
 
 JOB = "/api/jobs/by-ciphertext"
-ACME = "1991212616395436888"  # SEED-003's example company: auth-enriched
+ACME = "1991212616395436888"  # the Get Client Jobs page's example company: auth-enriched
 NORTHWIND = "1744092201533222913"  # known only from the public scrape
 
 
@@ -87,7 +87,7 @@ def test_every_job_of_the_world_is_archived_and_shaped_as_the_spec_says(world: t
 
 def test_docs_jobs_and_aliases_resolve(world: tuple[Runtime, TestClient]) -> None:
     _, client = world
-    # The SDK README's job, SEED-003's open and work-history jobs, the status page's job.
+    # The SDK README's job, the Get Client Jobs page's open and work-history jobs, the status page's job.
     for cipher in ("~022053140178050136031", "~022052895097657407455", "~022040846723050472167", "~01abc123def456"):
         assert get_job(client, cipher).status_code == 200, cipher
     aliased = get_job(client, "~01abc").json()  # an alias the world lists
@@ -174,7 +174,7 @@ def test_auth_enriched_fields_are_null_for_a_public_only_company(world: tuple[Ru
     assert acme["buyer"]["phoneVerificationStatus"] == {"status": "VERIFIED"}
 
 
-def test_seed_003_example_company(world: tuple[Runtime, TestClient]) -> None:
+def test_the_client_jobs_page_example_company(world: tuple[Runtime, TestClient]) -> None:
     rt, client = world
     body = client.get(f"/api/clients/{ACME}/jobs", headers=DEMO).json()
     assert body["buyer"]["company"] == {

@@ -1,4 +1,4 @@
-"""The Jobo vendor over HTTP (in-process): seed 004's exact statuses, bodies and headers, credits, limits.
+"""The Jobo vendor over HTTP (in-process): the Status Codes page's exact statuses, bodies and headers, credits, limits.
 
 The default Jobo world on the manual clock, with a smaller catalogue where a test needs many requests.
 """
@@ -46,7 +46,7 @@ def rate_headers_ok(headers: dict, limit: int) -> None:
     assert int(headers["X-RateLimit-Reset"]) > 1_767_225_600
 
 
-# ── seed 004, status by status ───────────────────────────────────────────────
+# ── the Status Codes page, status by status ───────────────────────────────────────────────
 
 
 def test_200_search_shape_and_headers(client: TestClient) -> None:

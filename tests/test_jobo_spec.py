@@ -1,8 +1,9 @@
 """Static checks of the hand-written Jobo contract, openapi/jobo.yaml.
 
 The Jobo vendor routes by operationId and reads its prices and rate limits from this file, and
-seed 004 (Jobo's status-codes page) outranks every other source: its bodies are checked here
-verbatim, so an edit that drifts from the seed fails before any HTTP test runs.
+Jobo's Status Codes page (https://jobo.world/docs/resources/status-codes) outranks every other
+source: its bodies are checked here verbatim, so an edit that drifts from the page fails before any
+HTTP test runs.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ JOBO_OPERATION_IDS = {
     "runAutoApply": ("post", "/api/auto-apply/run"),
 }
 
-# Seed 004, verbatim.
+# The Status Codes page, verbatim.
 SEED_BODIES = {
     "400": {"status": 400, "error": "Bad Request", "message": "Parameter 'page_size' must be between 1 and 100."},
     "401": {
@@ -179,7 +180,7 @@ def test_rate_limit_table_is_the_newer_edition(spec: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("status", sorted(SEED_RESPONSES))
-def test_seed_004_bodies_are_the_documented_examples(spec: dict[str, Any], status: str) -> None:
+def test_the_status_codes_page_bodies_are_the_documented_examples(spec: dict[str, Any], status: str) -> None:
     response = resolve(spec, spec["components"]["responses"][SEED_RESPONSES[status]])
     media = response["content"]["application/json"]
     assert media["example"] == SEED_BODIES[status]

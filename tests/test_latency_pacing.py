@@ -1,4 +1,4 @@
-"""The latency budget (SEED-002) and agency pacing, sampled on the manual clock through the domain core."""
+"""The latency budget (How Auto-Apply Works) and agency pacing, sampled on the manual clock through the domain core."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Non-ASCII text survives every path (issue 16): world files, scenarios (files and HTTP bodies),
 API responses, the journal, webhook bodies and snapshots. The default world's "St..hlingen" was
-"Stühlingen" with its two UTF-8 bytes lost to dots in a copy of SEED-003; these keep it from
+"Stühlingen" with its two UTF-8 bytes lost to dots in a copy of the Get Client Jobs page; these keep it from
 coming back."""
 
 from __future__ import annotations

@@ -367,7 +367,7 @@ def test_request_schemas_carry_the_422_class_constraints(uphunt: dict[str, Any])
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 20)
 
 
-def test_status_record_matches_seed_001(uphunt: dict[str, Any]) -> None:
+def test_status_record_matches_the_check_status_page(uphunt: dict[str, Any]) -> None:
     record = uphunt["components"]["schemas"]["ApplicationStatus"]
     assert set(record["required"]) == {
         "jobId", "processedJobId", "applicationStatus", "applicationStatusMessage",
@@ -389,7 +389,7 @@ def test_status_record_matches_seed_001(uphunt: dict[str, Any]) -> None:
     schema_validator(uphunt, {"$ref": "#/components/schemas/ApplicationStatus"}).validate(seed_example)
 
 
-def test_seed_002_error_example_is_valid(uphunt: dict[str, Any]) -> None:
+def test_the_pipeline_page_error_example_is_valid(uphunt: dict[str, Any]) -> None:
     schema_validator(uphunt, {"$ref": "#/components/schemas/InsufficientCreditsError"}).validate(
         {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True}
     )

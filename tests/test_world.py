@@ -1,4 +1,4 @@
-"""The default world and world files (issue 2): docs ids, SEED-003's company, determinism, merge, errors."""
+"""The default world and world files (issue 2): docs ids, the Get Client Jobs page's company, determinism, merge, errors."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ DOCS_JOB_IDS = {
     "~01abc123def456": "~01abc123def456",  # status page example
     "~01abc": "~022055000000000000003",  # SDK docstring example (an alias)
     "~022053140178050136031": "~022053140178050136031",  # SDK README
-    "~022052895097657407455": "~022052895097657407455",  # SEED-003 open job
-    "~022040846723050472167": "~022040846723050472167",  # SEED-003 work history (closed)
+    "~022052895097657407455": "~022052895097657407455",  # Get Client Jobs: open job
+    "~022040846723050472167": "~022040846723050472167",  # Get Client Jobs: work history (closed)
 }
 
-# SEED-003's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim but for the city: the
-# seed's "St..hlingen" is "Stühlingen" with its two UTF-8 bytes lost to dots (the spec's example has it right).
-SEED_003_BUYER = {
+# The Get Client Jobs page's response for GET /api/v1/clients/1991212616395436888/jobs, verbatim but for the
+# city: a retrieved copy's "St..hlingen" is "Stühlingen" with its two UTF-8 bytes lost to dots (the spec's
+# example has it right).
+CLIENT_JOBS_BUYER = {
     "company": {"name": "Acme Inc.", "companyId": "1991212616395436888", "isEDCReplicated": None, "contractDate": "2025-11-19T00:00:00.000Z"},
     "location": {"city": "Stühlingen", "country": "DEU", "countryTimezone": "Europe/Berlin (UTC+02:00)"},
     "stats": {"totalAssignments": 20, "score": 4.75, "totalCharges": {"amount": 1721.68}, "feedbackCount": 8, "totalJobsWithHires": 16},
@@ -36,14 +37,14 @@ SEED_003_BUYER = {
     "topClient": False,
     "phoneVerificationStatus": {"status": "VERIFIED"},
 }
-SEED_003_OPEN_JOB = {
+CLIENT_JOBS_OPEN_JOB = {
     "id": "2052895097657407455",
     "ciphertext": "~022052895097657407455",
     "title": "LONG-TERM! Only Experienced Video Editor",
     "type": "FIXED",
     "isPtcPrivate": False,
 }
-SEED_003_HISTORY_ROW = {
+CLIENT_JOBS_HISTORY_ROW = {
     "isPtcJob": False,
     "status": "ACTIVE",
     "startDate": "2026-03-31T12:23:23.855Z",
@@ -95,14 +96,14 @@ def test_default_world_accounts_and_agency(client):
     assert sum(len(f["profiles"]) for f in freelancers) == 7
 
 
-def test_company_1991212616395436888_matches_seed_003(client):
+def test_company_1991212616395436888_matches_the_client_jobs_page(client):
     r = client.get("/api/v1/clients/1991212616395436888/jobs", headers=DEMO)
     assert r.status_code == 200
     body = r.json()
     assert body["companyId"] == "1991212616395436888"
-    assert body["buyer"] == SEED_003_BUYER
-    assert SEED_003_OPEN_JOB in body["openJobs"]
-    assert body["workHistory"][0] == SEED_003_HISTORY_ROW
+    assert body["buyer"] == CLIENT_JOBS_BUYER
+    assert CLIENT_JOBS_OPEN_JOB in body["openJobs"]
+    assert body["workHistory"][0] == CLIENT_JOBS_HISTORY_ROW
     assert "~022040846723050472167" in body["archivedCiphers"]
     assert "2040846723050472167" in body["archivedJobIds"]
 

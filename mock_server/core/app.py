@@ -104,7 +104,7 @@ class _DroppedConnection:
         # Returning without the rest of the body: the server closes the connection.
 
 
-class _Query(dict):
+class _Query(dict[str, list[str]]):
     """Query parameters parsed once from the raw query string: ``get`` (last value) and ``getlist``."""
 
     def __init__(self, query_string: bytes) -> None:
@@ -113,7 +113,7 @@ class _Query(dict):
             for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
                 self.setdefault(key, []).append(value)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         values = super().get(key)
         return values[-1] if values else default
 

@@ -462,7 +462,8 @@ def _is_connection_error(value: BaseException) -> bool:
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    out, seen = [], exc
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
     for _ in range(10):
         if seen is None:
             break

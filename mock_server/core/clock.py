@@ -21,8 +21,12 @@ DEFAULT_MANUAL_EPOCH = 1_767_225_600.0
 class Clock(Protocol):
     """Simulated time in Unix seconds (float)."""
 
-    mode: str
-    factor: float | None
+    # Read-only in the protocol, so a clock whose factor is always a float (ScaledClock) still is one.
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def factor(self) -> float | None: ...
 
     def now(self) -> float: ...
 

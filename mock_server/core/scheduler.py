@@ -73,16 +73,16 @@ class Scheduler:
         due = self.next_due()
         if due is None or due > limit:
             return 0  # the common case on every API request: nothing due
-        manual = isinstance(self.clock, ManualClock)
+        manual = self.clock if isinstance(self.clock, ManualClock) else None
         ran = 0
-        with contextlib.nullcontext() if manual else pinned(limit):  # one instant for the whole batch
+        with contextlib.nullcontext() if manual is not None else pinned(limit):  # one instant for the whole batch
             while True:
                 due = self.next_due()
                 if due is None or due > limit:
                     break
                 event = heapq.heappop(self._heap)
-                if manual and event.due > self.clock.now():
-                    self.clock.set(event.due)
+                if manual is not None and event.due > manual.now():
+                    manual.set(event.due)
                 event.callback()
                 ran += 1
         self.events_run += ran

@@ -53,11 +53,11 @@ def guarded_protocol(max_head_bytes: int = MAX_HEAD_BYTES, head_timeout: float =
     except ImportError:  # pragma: no cover - httptools is a dependency; h11 then gets its own size limit
         return None
 
-    class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):
         _head_timer: asyncio.TimerHandle | None = None
         _head_bytes = 0
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm_head_timer()
 

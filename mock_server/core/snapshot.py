@@ -26,6 +26,7 @@ import base64
 import contextlib
 import copy
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 from .. import __version__
@@ -179,7 +180,7 @@ def _journal_json(journal: Journal) -> dict[str, Any]:
                 if isinstance(query, (bytes, bytearray))
                 else {"map": dict(query)},
                 "headers": {"map": dict(headers)}
-                if isinstance(headers, dict)
+                if isinstance(headers, Mapping)
                 else [
                     [bytes(k).decode("latin-1"), bytes(v).decode("latin-1")] if isinstance(k, bytes) else [k, v]
                     for k, v in headers

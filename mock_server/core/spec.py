@@ -28,7 +28,7 @@ def spec_path(name: str) -> Path:
     An absolute path is taken as it is (a vendor whose spec lives outside this package)."""
     if Path(name).is_absolute():
         return Path(name)
-    packaged = resources.files("mock_server").joinpath("openapi", name)
+    packaged = resources.files("mock_server").joinpath("openapi").joinpath(name)
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "openapi" / name

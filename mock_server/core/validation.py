@@ -191,9 +191,9 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
     if err.validator == "additionalProperties":
         allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
         unknown = sorted(k for k in err.instance if k not in allowed) if isinstance(err.instance, dict) else []
-        names = [json.dumps(k) if len(k) <= MAX_ECHO_CHARS else _echo(k) for k in unknown[:10]]
+        shown = [json.dumps(k) if len(k) <= MAX_ECHO_CHARS else _echo(k) for k in unknown[:10]]
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        return f"{target}: unknown field(s): {', '.join(names)}{more}"
+        return f"{target}: unknown field(s): {', '.join(shown)}{more}"
     if err.validator == "type":
         return f"{target} must be of type {err.validator_value}, got {json_type(err.instance)}"
     if err.validator in ("minProperties", "maxProperties") and isinstance(err.schema, dict):
@@ -201,10 +201,10 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         low, high = err.schema.get("minProperties"), err.schema.get("maxProperties")
         count = f"exactly {low}" if low == high else (f"at least {low}" if err.validator == "minProperties" else f"at most {high}")
         return f"{target} must have {count} of the fields {names}"
-    if err.validator == "enum":
-        allowed = ", ".join(json.dumps(v) for v in err.validator_value)
-        shown = json.dumps(err.instance)
-        return f"{target}: {shown if len(shown) <= MAX_ECHO_CHARS else _echo(err.instance)} is not one of {allowed}"
+    if err.validator == "enum" and isinstance(err.validator_value, list):
+        choices = ", ".join(json.dumps(v) for v in err.validator_value)
+        value = json.dumps(err.instance)
+        return f"{target}: {value if len(value) <= MAX_ECHO_CHARS else _echo(err.instance)} is not one of {choices}"
     return f"{target}: {_clip_message(err.message, err.instance)}"
 
 

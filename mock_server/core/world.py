@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import jsonschema
 
@@ -90,6 +90,9 @@ def merge(base: dict[str, Any], overlay: dict[str, Any], merged_lists: dict[str,
     return merged
 
 
+_W = TypeVar("_W", bound="World")  # a vendor's World subclass: default() and from_file() return it
+
+
 _MESSAGE_PATH = re.compile(r"^([A-Za-z_][\w-]*(?:\.[A-Za-z_~][\w~-]*|\[\d+\])*)(?=[:\s])")
 
 
@@ -126,7 +129,7 @@ class World:
         return copy.deepcopy(_default(cls.default_resource, cls.schema_resource))
 
     @classmethod
-    def default(cls, seed: int = 0) -> World:
+    def default(cls: type[_W], seed: int = 0) -> _W:
         return cls(cls.default_data(), seed)
 
     @classmethod
@@ -139,7 +142,7 @@ class World:
         return merge(base, overlay, cls.merged_lists)
 
     @classmethod
-    def from_file(cls, path: str | Path, seed: int | None = None) -> World:
+    def from_file(cls: type[_W], path: str | Path, seed: int | None = None) -> _W:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")

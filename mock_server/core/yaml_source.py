@@ -120,7 +120,7 @@ def _refuse_tag(loader: Any, node: yaml.Node) -> Any:
     )
 
 
-def _construct_float(loader: Any, node: yaml.Node) -> float:
+def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
     value = yaml.SafeLoader.construct_yaml_float(loader, node)
     if not math.isfinite(value):
         raise _Refused(
@@ -129,7 +129,7 @@ def _construct_float(loader: Any, node: yaml.Node) -> float:
     return value
 
 
-def _construct_int(loader: Any, node: yaml.Node) -> int:
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
     if len(node.value) > 40:  # before int(): a 5,000-digit literal costs CPU and Python refuses >4,300
         raise _Refused(None, None, f"integer {node.value[:40]}... is out of range (at most 2^63)", node.start_mark)
     value = yaml.SafeLoader.construct_yaml_int(loader, node)
@@ -259,7 +259,8 @@ def _check_bounds(text: str, source: str) -> None:
 
 
 def _bound(source: str, event: yaml.Event, reason: str) -> None:
-    raise SourceError(source, event.start_mark.line + 1, f"document too large: {reason}")
+    mark = event.start_mark
+    raise SourceError(source, mark.line + 1 if mark is not None else None, f"document too large: {reason}")
 
 
 def _raise_syntax_error(text: str, source: str) -> None:

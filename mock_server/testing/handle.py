@@ -153,7 +153,9 @@ class UpHuntMock:
     # ── scenarios ──
 
     def load_scenario(self, scenario: str | Path | dict[str, Any] | FaultSchedule) -> list[dict[str, Any]]:
-        """Load a scenario: a file path, YAML text, or a document (dict). Returns the loaded scenarios."""
+        """Load a scenario: a file path, a library name (``"rate-limited"``), YAML text, or a document (dict).
+
+        Returns the loaded scenarios."""
         if isinstance(scenario, FaultSchedule):
             scenario = scenario.to_scenario()
         if isinstance(scenario, dict):
@@ -162,6 +164,11 @@ class UpHuntMock:
             text = str(scenario)
             if isinstance(scenario, Path) or ("\n" not in text and text.endswith((".yaml", ".yml", ".json"))):
                 text = Path(scenario).read_text()
+            else:
+                from ..core.scenarios import library  # the engine, imported only when a test loads a name
+
+                if library.is_name(text) and not Path(text).exists():  # a ready-made one: "rate-limited"
+                    text = library.find(text).read_text()
             body = self._call(
                 "POST", "/_mock/scenarios", f"load scenario {scenario}", content=text.encode(),
                 headers={"content-type": "application/yaml"},

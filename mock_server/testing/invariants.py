@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .journal import APPLY, STATUS, TOLERANCE, Request
 from .schedule import (
@@ -37,11 +37,11 @@ class Violation:
 
 @dataclass(frozen=True)
 class Recipe:
-    """The documented client behaviour the invariants hold a client to (SEED-000, SEED-001/002)."""
+    """The documented client behaviour the invariants hold a client to (the docs' Error Reference, Check Status and How Auto-Apply Works pages)."""
 
-    max_attempts: int = 4  # per job: apply requests in a row that fail retryably (SEED-000)
-    backoff_base: float = 0.5  # attempt k waits at least 2^k * base seconds (SEED-000)
-    poll_fast: float = 5.0  # poll interval during the first minute (SEED-001)
+    max_attempts: int = 4  # per job: apply requests in a row that fail retryably (Error Reference)
+    backoff_base: float = 0.5  # attempt k waits at least 2^k * base seconds (Error Reference)
+    poll_fast: float = 5.0  # poll interval during the first minute (Check Status)
     poll_slow: float = 15.0  # ... and after it
     fast_phase: float = 60.0
     give_up_after: float = 300.0  # stop polling 5 minutes after the apply
@@ -72,7 +72,7 @@ class _Context:
             at = [a for a in self.apps if a["queueId"] not in claimed and a["createdAt"] == round(r.time * 1000)
                   and a["apiKey"] == r.api_key]
             exact = [a for a in at if r.job_id in (a["jobId"], a["processedJobId"])]
-            chosen = (exact or at or [None])[0]
+            chosen = next(iter(exact or at), None)
             if chosen is not None:
                 claimed.add(chosen["queueId"])
                 self.created_by[r.id] = chosen
@@ -304,7 +304,8 @@ def assert_client_behaved(
 ) -> None:
     """Raise ``AssertionError`` listing every broken invariant (see :func:`check_client`)."""
     log = mock.requests
-    violations = check_client(log, mock.applications(), schedule, checks, recipe)
+    applications = cast("list[dict[str, Any]]", mock.applications())  # TypedDicts, read as plain records
+    violations = check_client(log, applications, schedule, checks, recipe)
     if violations:
         lines = "\n  ".join(str(v) for v in violations)
         shown = [str(r) for r in log if r.operation_id in (APPLY, STATUS)]

@@ -189,7 +189,7 @@ class _Connection(socketserver.BaseRequestHandler):
                 body=_json_or_text(body),
                 headers=headers,
                 path=head.target.decode("latin-1"),
-                answer=how if how in ("timeout", "close") else status,  # type: ignore[arg-type]
+                answer=how if how in ("timeout", "close") else status,
             )
             if event.event_type is None and isinstance(event.body, dict):
                 event.event_type = event.body.get("type")

@@ -16,6 +16,7 @@ after patching), or give the client ``mock.sleep``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -85,7 +86,7 @@ class TimePatch:
         for module, name, value in self.targets():
             previous = getattr(module, name)
             setattr(module, name, value)
-            self._undo.append(lambda module=module, name=name, previous=previous: setattr(module, name, previous))
+            self._undo.append(functools.partial(setattr, module, name, previous))
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,6 +1,6 @@
 """ScenarioEngine: loaded scenarios wired into a Runtime.
 
-Rules hook in at the points DESIGN.md names, and nowhere else:
+Rules hook in at the points docs/architecture.md names, and nowhere else:
 
 * ``request`` rules: a Runtime request hook, before authentication
   (respond / delay / drop, plus account and closeJob side effects);
@@ -20,6 +20,7 @@ effects of every firing rule are applied; the first rule that answers
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 from pathlib import Path
@@ -188,8 +189,9 @@ class ScenarioEngine:
             scenario.states[scope] = rule.set_state
         return scope
 
-    def _evaluate(self, trigger: str, subject: Subject) -> list[Rule]:
-        fired: list[Rule] = []
+    # ``builtins.list``: inside this class ``list`` names the method :meth:`list`.
+    def _evaluate(self, trigger: str, subject: Subject) -> builtins.list[Rule]:
+        fired: builtins.list[Rule] = []
         for scenario in list(self.scenarios):
             states = dict(scenario.states)
             for rule in scenario.candidates(trigger, subject):
@@ -200,7 +202,7 @@ class ScenarioEngine:
                     return fired
         return fired
 
-    def fire(self, trigger: str, subject: Subject) -> list[Rule]:
+    def fire(self, trigger: str, subject: Subject) -> builtins.list[Rule]:
         """Evaluate ``trigger`` for ``subject`` and run the side effects of every rule that fired.
 
         Vendor triggers call this (through :attr:`Vocabulary.attach`) and read the answering
@@ -287,7 +289,7 @@ class ScenarioEngine:
             subject = Subject(elapsed=self._elapsed(), api_key=event.api_key, event_type=event.type, keys=dict(event.subject))
             return self._try(scenario, rule, subject, dict(scenario.states)) is not None
 
-        directive = self.rt.webhooks.add_directive(  # type: ignore[attr-defined]
+        directive = self.rt.webhooks.add_directive(
             match,
             duplicates=spec.get("duplicates", 0),
             delay_seconds=spec.get("delaySeconds", 0.0),
@@ -298,7 +300,7 @@ class ScenarioEngine:
 
     def _unregister_webhooks(self, scenario: Scenario) -> None:
         for directive in self._directives.pop(id(scenario), []):
-            self.rt.webhooks.remove_directive(directive)  # type: ignore[attr-defined]
+            self.rt.webhooks.remove_directive(directive)
 
     # ── side effects (request, vendor and start rules) ──────────────────
 

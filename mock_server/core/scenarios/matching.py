@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
 # User regexes run on every matching request, on the event loop, before authentication (a rule
 # may answer unauthenticated requests too). Python's backtracking engine takes exponential time

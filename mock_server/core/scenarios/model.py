@@ -48,6 +48,7 @@ class Rule:
 
     def view(self, scenario: Scenario) -> dict[str, Any]:
         """The rule's entry in GET /_mock/scenarios."""
+        state: str | dict[str, Any]
         if scenario.per == "global":
             remaining = None if self.times is None else max(0, self.times - self.fired.get("", 0))
             if remaining == 0:
@@ -74,7 +75,7 @@ class _Bucket:
     """The rules of one (trigger, operation): those needing an exact field value, by value, and the rest."""
 
     general: list[Rule]
-    exact: dict[tuple[Any, str], list[Rule]]
+    exact: dict[tuple[Any, str | None], list[Rule]]
     fields: list[Any]
 
     @classmethod

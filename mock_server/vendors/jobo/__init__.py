@@ -1,4 +1,4 @@
-"""The Jobo Enterprise API (seed 004): jobs search and feed, companies, geocoding, credit wallet.
+"""The Jobo Enterprise API (https://jobo.world/docs): jobs search and feed, companies, geocoding, credit wallet.
 
 ``VENDOR`` is what :func:`mock_server.core.vendor.get_vendor` finds under the name ``jobo``.
 The spec is ``openapi/jobo.yaml``; the simulated service is :mod:`.domain`; handlers by
@@ -83,7 +83,7 @@ class JoboVendor(Vendor):
 
     @cached_property
     def _ranges(self) -> dict[tuple[str, str], tuple[Any, Any]]:
-        """Bounds of every numeric input, per operation, for seed 004's "must be between" message."""
+        """Bounds of every numeric input, per operation, for the Status Codes page's "must be between" message."""
         spec = load_spec(SPEC_NAME)
 
         def resolve(node: Any) -> Any:
@@ -156,7 +156,7 @@ class JoboVendor(Vendor):
             ints = (
                 isinstance(salary, dict) and isinstance(salary.get("min"), int) and isinstance(salary.get("max"), int)
             )
-            if ints and salary["min"] > salary["max"]:
+            if ints and isinstance(salary, dict) and salary["min"] > salary["max"]:
                 salary["min"], salary["max"] = salary["max"], salary["min"]
         query = case.query if isinstance(case.query, dict) else None
         if label == "GET /api/locations/geocode" and query is not None and not str(query.get("location", "")).strip():

@@ -1,6 +1,6 @@
-"""Jobo's errors: domain errors to :class:`ApiError`, rendered in seed 004's dialect or as problem+json.
+"""Jobo's errors: domain errors to :class:`ApiError`, rendered in the Status Codes page's dialect or as problem+json.
 
-Seed 004 (Jobo's status-codes page) fixes the default bodies: ``{status, error, message}``; 402
+Jobo's Status Codes page (https://jobo.world/docs/resources/status-codes) fixes the default bodies: ``{status, error, message}``; 402
 ``{status, error: "Insufficient credits", credits_required, credits_balance}``; 429 adds
 ``retry_after``. World setting ``errorFormat: problem`` renders RFC 9457 problem details
 instead (decision J2). Every rendering happens in :func:`render`, so the two dialects cannot drift.
@@ -16,7 +16,7 @@ from mock_server.core.errors import ApiError
 from .domain import credits
 from .domain import errors as d
 
-# Seed 004's labels (the `error` field) and its fixed messages.
+# The Status Codes page's labels (the `error` field) and its fixed messages.
 LABELS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -155,7 +155,7 @@ def _label(status: int) -> str:
 
 
 def _message(exc: ApiError) -> str:
-    """The human text; scenario-injected 500/503 without a message of their own get seed 004's text."""
+    """The human text; scenario-injected 500/503 without a message of their own get the Status Codes page's text."""
     if exc.status in SEED_MESSAGES and exc.message.endswith("(injected by a scenario)"):
         return SEED_MESSAGES[exc.status]
     if exc.status in (400, 422, 413) and exc.code == "validation_failed":
@@ -164,7 +164,7 @@ def _message(exc: ApiError) -> str:
 
 
 def render(exc: ApiError, error_format: str = "docs") -> tuple[int, dict[str, Any], dict[str, str]]:
-    """``(status, body, headers)`` of a refusal. 422 from request validation is a 400 here (seed 004 has none)."""
+    """``(status, body, headers)`` of a refusal. 422 from request validation is a 400 here (the Status Codes page has none)."""
     status = 400 if exc.status == 422 else exc.status
     headers = dict(exc.headers)
     message = _message(exc)

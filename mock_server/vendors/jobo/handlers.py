@@ -113,7 +113,7 @@ def suggest_locations(ctx: Ctx) -> Reply:
 
 
 def auto_apply_unavailable(ctx: Ctx) -> Reply:
-    """Auto Apply is the next issue; until then every path answers seed 004's 503 (decision J16)."""
+    """Auto Apply is the next issue; until then every path answers the Status Codes page's 503 (decision J16)."""
     raise AutoApplyUnavailable()
 
 

@@ -25,7 +25,7 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _location(city: tuple) -> dict[str, Any]:
+def _location(city: tuple[Any, ...]) -> dict[str, Any]:
     return {
         "location": f"{city[0]}, {city[1]}, {city[3]}",
         "city": city[0],
@@ -129,7 +129,7 @@ _EMPTY: dict[str, Any] = {
 
 def search_body(page: SearchPage, include_fields: tuple[str, ...] | None, envelope: str = "jobs") -> dict[str, Any]:
     jobs = [job_view(job, include_fields) for job in page.jobs]
-    if envelope == "data":  # decision J1: seed 004's generic example shape
+    if envelope == "data":  # decision J1: the Status Codes page's generic example shape
         return {"data": jobs, "total": page.total, "page": page.page, "page_size": page.page_size}
     return {
         "jobs": jobs,

@@ -78,7 +78,8 @@ class ServerError(UpHuntError):
 
 # Every class above, found by what the domain and scenarios name: a new error is one class here.
 _BY_KIND: dict[str, type[UpHuntError]] = {cls.kind: cls for cls in UpHuntError.__subclasses__() if cls.kind}
-_BY_STATUS: dict[int, type[UpHuntError]] = {cls.status: cls for cls in (*_BY_KIND.values(), Unauthorized, RateLimited)}
+_WITH_STATUS: tuple[type[UpHuntError], ...] = (*_BY_KIND.values(), Unauthorized, RateLimited)
+_BY_STATUS: dict[int, type[UpHuntError]] = {cls.status: cls for cls in _WITH_STATUS}
 
 # The data dialect's `error` codes, by status (codes of statuses without a class of their own too).
 DATA_CODES = {

@@ -128,7 +128,7 @@ def _stats(c: Company) -> dict[str, Any]:
 
 
 def client_jobs(company: Company, catalogue: Catalogue, now: float) -> dict[str, Any]:
-    """SEED-003's shape; the archived lists are exactly what the catalogue holds."""
+    """The shape of the docs' Get Client Jobs page; the archived lists are exactly what the catalogue holds."""
     open_jobs = catalogue.open_jobs_of(company.company_id, now)
     history = company.work_history
     mentioned = [j.ciphertext for j in open_jobs] + [w.ciphertext for w in history if w.ciphertext]

@@ -23,6 +23,7 @@ from . import vocab
 from .errors import InvalidParameter, NotFound
 
 DAY = 86400.0
+City = tuple[str, str, str, str, str, str, float, float]  # vocab.CITIES: name, region, code, country, cc, continent, lat, lon
 
 
 def _uuid_from(bits: int) -> str:
@@ -57,6 +58,21 @@ class Company:
         "seq", "id", "name", "domain", "industries", "categories", "size", "hq", "founded", "funding_stage",
         "summary", "is_agency", "sandbox", "extra",
     )  # fmt: skip
+    # The slots' types (set from keyword arguments, so the type checker reads them here).
+    seq: int
+    id: str
+    name: str
+    domain: str
+    industries: tuple[str, ...]
+    categories: tuple[str, ...]
+    size: str
+    hq: City
+    founded: str
+    funding_stage: str
+    summary: str
+    is_agency: bool
+    sandbox: bool
+    extra: dict[str, Any]
 
     def __init__(self, **fields: Any) -> None:
         self.extra: dict[str, Any] = {}
@@ -77,6 +93,35 @@ class Job:
         "salary_usd", "created_at", "updated_at", "date_posted", "valid_through", "expired_at", "version",
         "flags", "has_summary", "title_text", "full_text", "overrides", "slug",
     )  # fmt: skip
+    # The slots' types (set from keyword arguments, so the type checker reads them here).
+    seq: int
+    id: str
+    title: str
+    normalized_title: str
+    alt_titles: tuple[str, ...]
+    role: int
+    company: Company
+    source: str
+    locations: tuple[City, ...]
+    work_model: str
+    employment_type: str
+    experience_level: str
+    skills: tuple[str, ...]
+    soft_skills: tuple[str, ...]
+    compensation: tuple[float, float, str, str] | None
+    salary_usd: tuple[float, float] | None
+    created_at: float
+    updated_at: float
+    date_posted: float | None
+    valid_through: float
+    expired_at: float | None
+    version: int
+    flags: tuple[bool, bool, bool]
+    has_summary: bool
+    title_text: str
+    full_text: str
+    overrides: dict[str, Any]
+    slug: str
 
     def __init__(self, **fields: Any) -> None:
         self.overrides: dict[str, Any] = {}
@@ -200,7 +245,7 @@ class Catalogue:
         employment = vocab.EMPLOYMENT_TYPES[bisect.bisect(_EMPLOYMENT_CUM, r())]
         cities = vocab.CITIES
         if work_model == "remote" and r() < 0.3:
-            locations: tuple = ()
+            locations: tuple[City, ...] = ()
         else:
             home = company.hq if r() < 0.6 else cities[int(r() * len(cities))]
             locations = (home,) if r() < 0.85 else (home, cities[int(r() * len(cities))])
@@ -428,7 +473,7 @@ class Catalogue:
         job.index_text()
 
 
-def _city(name: str) -> tuple:
+def _city(name: str) -> City:
     wanted = name.split(",")[0].strip().lower()
     for city in vocab.CITIES:
         if city[0].lower() == wanted:

@@ -25,7 +25,7 @@ class Unauthenticated(JoboDomainError):
 
 
 class InvalidParameter(JoboDomainError):
-    """A request value the service cannot use (seed 004: "Check the message field for details")."""
+    """A request value the service cannot use (the Status Codes page: "Check the message field for details")."""
 
     code = "invalid_parameter"
 
@@ -48,7 +48,7 @@ class InvalidCursor(InvalidParameter):
 
 
 class FeedNotIncluded(JoboDomainError):
-    """The key's subscription does not include the Feed API (seed 004's 403)."""
+    """The key's subscription does not include the Feed API (the Status Codes page's 403)."""
 
     code = "feed_not_included"
 

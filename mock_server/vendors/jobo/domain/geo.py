@@ -17,7 +17,7 @@ _N_LOCATIONS = re.compile(r"^\d+\s+locations?$", re.IGNORECASE)
 _MULTI = re.compile(r"^(multiple|various|several|many|all)\s+locations?$", re.IGNORECASE)
 
 
-def _place(city: tuple) -> dict[str, Any]:
+def _place(city: tuple[Any, ...]) -> dict[str, Any]:
     return {
         "city": city[0],
         "region": city[1],

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from . import vocab
 from .catalogue import Job
@@ -146,7 +147,7 @@ def _enum_set(values: Iterable[str] | None, allowed: tuple[str, ...], name: str,
     return chosen
 
 
-def build_query(params: dict, *, strict_enums: bool = False) -> JobQuery:
+def build_query(params: dict[str, Any], *, strict_enums: bool = False) -> JobQuery:
     """A :class:`JobQuery` from the advanced-search body shape (GET parameters are converted to it first)."""
     query = JobQuery()
     positives = 0
@@ -188,9 +189,9 @@ def build_query(params: dict, *, strict_enums: bool = False) -> JobQuery:
     return query
 
 
-def query_from_get(params: dict, *, strict_enums: bool = False) -> JobQuery:
+def query_from_get(params: dict[str, Any], *, strict_enums: bool = False) -> JobQuery:
     """``GET /api/jobs`` parameters (comma-joined lists) to the same :class:`JobQuery`."""
-    body: dict = {
+    body: dict[str, Any] = {
         "queries": [params["q"]] if params.get("q") else None,
         "search_description": params.get("search_description"),
         "locations": [params["location"]] if params.get("location") else None,

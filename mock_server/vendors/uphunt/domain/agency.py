@@ -49,7 +49,7 @@ class Agency:
         return None
 
     def default_profile(self) -> tuple[Freelancer, Profile] | None:
-        """The business developer's default profile (SEED-002's fallback), else the first default."""
+        """The business developer's default profile (the fallback in How Auto-Apply Works), else the first default."""
         ordered = sorted(self.freelancers, key=lambda f: not f.is_business_developer)
         for freelancer in ordered:
             for profile in freelancer.profiles:

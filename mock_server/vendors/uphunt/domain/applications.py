@@ -88,7 +88,7 @@ class Application:
             self.error_message = error_message or STATUS_MESSAGES[status]
 
     def status_record(self) -> dict[str, Any]:
-        """The GET /status body (SEED-001)."""
+        """The GET /status body (the Check Status page)."""
         return {
             "jobId": self.job_id,
             "processedJobId": self.processed_job_id,

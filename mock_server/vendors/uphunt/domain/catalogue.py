@@ -2,7 +2,7 @@
 
 A job can be named by an Upwork URL, a ciphertext (``~01``/``~02`` forms and
 any alias the world lists) or UpHunt's processed-job UUID; all resolve to
-the same :class:`Job` (SEED-002).
+the same :class:`Job` (How Auto-Apply Works).
 """
 
 from __future__ import annotations

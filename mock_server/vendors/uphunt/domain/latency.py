@@ -2,9 +2,10 @@
 
 Each stage is a log-normal distribution fitted to two documented figures (its
 median and its 95th percentile) and clipped to a range, so a world file can
-state the latency budget in the docs' own terms. The defaults reproduce
-SEED-002's budget: pickup usually under 5 s and at most 30 s under load,
-submission mostly 20-60 s, end-to-end p50 about 40 s and p95 about 90 s.
+state the latency budget in the docs' own terms. The defaults reproduce the
+budget of the docs' How Auto-Apply Works page (https://uphunt.io/docs/how-auto-apply-works):
+pickup usually under 5 s and at most 30 s under load, submission mostly 20-60 s,
+end-to-end p50 about 40 s and p95 about 90 s.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def limits_from_spec(spec: Mapping[str, Any]) -> Limits:
         for op in item.values():
             if not isinstance(op, dict) or "x-mock-rate-limits" not in op:
                 continue
-            group = op.get("x-mock-handler", op["operationId"])
+            group: str = op["x-mock-handler"] if "x-mock-handler" in op else op["operationId"]
             table[group] = {window: int(limit) for window, limit in op["x-mock-rate-limits"].items()}
     return table
 

@@ -152,7 +152,7 @@ class Simulator:
     def apply(self, account: Account, req: ApplyRequest) -> Application:
         """Queue a proposal: 422 -> 404 -> 409 -> 402 checks, then reserve a credit.
 
-        Nothing changes unless every check passes (SEED-002: "no credit is touched").
+        Nothing changes unless every check passes (How Auto-Apply Works: "no credit is touched").
         """
         now = self.clock.now()
         agency = self.agency_of(account)
