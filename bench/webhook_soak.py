@@ -262,8 +262,9 @@ async def deliveries_by_url(http: httpx.AsyncClient) -> dict[str, Counter[str]]:
 
 
 async def phase(
-    base: str, name: str, count: int, urls: list[str | None], window: float, receivers: str | None
+    base: str, name: str, count: int, urls: list[str | None], window: float, receivers: str | None, settle: float = 0.0
 ) -> dict[str, Any]:
+    """One phase; with ``settle`` > 0, after the window wait (at most that many seconds) until no delivery is pending."""
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         if receivers:
@@ -277,6 +278,14 @@ async def phase(
         result: dict[str, Any] = {"applications": applied, "window_s": window, "status_ms": summary(latencies)}
         result["client_errors"] = errors
         result["probe_failures"] = sum(1 for ms in latencies if ms >= 10_000.0)
+        if receivers and settle > 0:
+            waited_from = time.monotonic()
+            while time.monotonic() - waited_from < settle:
+                counts = await deliveries_by_url(http)
+                if not any(c.get("pending") for c in counts.values()):
+                    break
+                await asyncio.sleep(2.0)
+            result["settled_after_s"] = round(time.monotonic() - waited_from, 1)
         if receivers:
             result["deliveries"] = {k: dict(v) for k, v in (await deliveries_by_url(http)).items()}
             result["receivers"] = (await http.get(f"{receivers}/stats")).json()
@@ -339,6 +348,9 @@ def write_section(results: dict[str, Any]) -> None:
             )
     lines += [
         "",
+        f"The healthy-only phase is followed until nothing is pending (at most 240 s): "
+        f"{healthy.get('settled_after_s', 0):.0f} s after its window.",
+        "",
         "Reading it: a delivery still `pending` at the end of the window is waiting, in order, for a slot in its "
         "receiver's lane (the slow receiver takes 16 deliveries per 2 s) or for its next retry; none is lost. "
         "A hanging receiver's deliveries fail after their 5 attempts; while they hang they hold only that "
@@ -384,7 +396,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         urls = [f"{receivers}/hooks/ok", f"{receivers}/hooks/slow", f"{receivers}/hooks/hang"]
         results["mixed"] = await phase(base, "mixed", n, urls, window, receivers)  # type: ignore[arg-type]
         peak = max(peak, rss_mb(mock.pid))
-        results["healthy"] = await phase(base, "healthy", n, [f"{receivers}/hooks/ok"], window, receivers)
+        results["healthy"] = await phase(base, "healthy", n, [f"{receivers}/hooks/ok"], window, receivers, settle=240.0)
         peak = max(peak, rss_mb(mock.pid))
     finally:
         stop(mock)
