@@ -99,6 +99,11 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     notes = Path(__file__).with_name("NOTES.md")
     if notes.exists():
         lines += ["", notes.read_text().strip()]
+    # The Jobo section (bench/jobo_bench.py writes it between its markers) is kept as it is.
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = "<!-- jobo-bench:start -->", "<!-- jobo-bench:end -->"
+    if start in old and end in old:
+        lines += ["", start + old.split(start, 1)[1].split(end, 1)[0] + end]
     lines += _kept_sections(path)
     path.write_text("\n".join(lines) + "\n")
 

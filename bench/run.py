@@ -213,7 +213,9 @@ def main() -> int:
 
     write_report(results, HERE / "RESULTS.md")
     print(f"bench: wrote {HERE / 'RESULTS.md'} in {results['meta']['total_seconds']} s")
-    return 0
+    import jobo_bench  # noqa: E402  (bench/jobo_bench.py: Jobo's large bodies, its own section of RESULTS.md)
+
+    return jobo_bench.main()
 
 
 def _versions() -> dict[str, str]:

@@ -35,6 +35,23 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 20.0  # seconds for a mock subprocess to print its URL
 
 
+# A Jobo world for conformance runs: a smaller catalogue, rate-limit windows too large to meet (the spec
+# requires their headers, so limiting stays on), and a wallet that generated traffic cannot empty.
+JOBO_BIG_WINDOWS = {"minute": 10**9, "hour": 10**9, "day": 10**9}
+JOBO_OVERLAY: dict[str, Any] = {
+    "catalogue": {"jobs": 2000, "companies": 60, "sandboxJobs": 100, "sandboxCompanies": 5},
+    "settings": {
+        "rateLimits": {
+            "general": {"free": JOBO_BIG_WINDOWS, "paid": JOBO_BIG_WINDOWS},
+            "feed": {"paid": JOBO_BIG_WINDOWS},
+        }
+    },
+    "accounts": [
+        {"apiKey": "jbe_live_DemoKeyUphuntMockLive_LiveCatalogueMeteredPayAsYouGoFeedAccess000", "credits": 10**9}
+    ],
+}
+
+
 def examples(default: int) -> int:
     """Generated examples per operation: ``UPHUNT_CONTRACT_EXAMPLES`` overrides the suite's default."""
     raw = os.environ.get("UPHUNT_CONTRACT_EXAMPLES")

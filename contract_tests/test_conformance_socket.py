@@ -34,7 +34,11 @@ def test_mock_conforms_over_socket_via_check_command(socket_mock: MockProcess) -
     assert out.splitlines()[0].startswith(f"uphunt-mock check: {socket_mock.base_url} (ALLOW-APPLY")
     assert "13 operations" not in out or "no drift" in out
     assert out.rstrip().endswith("no drift"), out
-    for label in ("POST /api/auto-apply-v2/apply", "GET /api/v1/jobs/{ciphertext}", "stateful links (apply -> status)"):
+    for label in (
+        "POST /api/auto-apply-v2/apply",
+        "GET /api/v1/jobs/{ciphertext}",
+        "stateful links (applyToJob -> getApplicationStatus)",
+    ):
         line = next((line for line in out.splitlines() if line.strip().startswith(label)), None)
         assert line is not None and line.rstrip().endswith("ok") and " 0 requests" not in line, out
 

@@ -1,8 +1,8 @@
 """The Jobo vendor, in-process (ASGI, no socket), against openapi/jobo.yaml: every schemathesis check.
 
 Rate limits stay on (the spec requires their headers) with windows too large to meet; the demo key
-has a large wallet. The auto-apply operations answer the Status Codes page's 503 by design (the next issue), so
-they are left out of the run: ``not_a_server_error`` would flag them.
+has a large wallet. The Auto Apply operations have their own run (test_jobo_autoapply_conformance.py:
+an open launch gate, a scaled clock, the stateful links).
 """
 
 from __future__ import annotations
@@ -19,26 +19,18 @@ from mock_server.core.runtime import Runtime
 from mock_server.core.spec import load_spec, spec_path
 from mock_server.vendors.jobo.world import JoboWorldFile
 
-from .conftest import examples
+from .conftest import JOBO_OVERLAY, examples
 
-BIG = {"minute": 10**9, "hour": 10**9, "day": 10**9}
-OVERLAY = {
-    "catalogue": {"jobs": 2000, "companies": 60, "sandboxJobs": 100, "sandboxCompanies": 5},
-    "settings": {"rateLimits": {"general": {"free": BIG, "paid": BIG}, "feed": {"paid": BIG}}},
-    "accounts": [
-        {"apiKey": "jbe_live_DemoKeyUphuntMockLive_LiveCatalogueMeteredPayAsYouGoFeedAccess000", "credits": 10**9}
-    ],
-}
 DATA_OPERATIONS = [
     op["operationId"]
-    for item in load_spec("jobo.yaml")["paths"].values()
+    for path, item in load_spec("jobo.yaml")["paths"].items()
     for op in item.values()
-    if isinstance(op, dict) and "operationId" in op and "auto-apply" not in op.get("tags", [])
+    if isinstance(op, dict) and "operationId" in op and not path.startswith("/api/auto-apply/")
 ]
 
 
 def make_app():
-    data = JoboWorldFile.parse_text(yaml.safe_dump(OVERLAY), "<contract overlay>")
+    data = JoboWorldFile.parse_text(yaml.safe_dump(JOBO_OVERLAY), "<contract overlay>")
     world = JoboWorldFile(JoboWorldFile.merge(JoboWorldFile.default_data(), data))
     return create_app(Runtime(world, clock="manual"))
 
@@ -64,3 +56,30 @@ def test_every_data_operation_is_exercised() -> None:
     labels = {result.ok().label for result in schema.get_all_operations()}
     assert len(labels) == len(DATA_OPERATIONS) == 14
     assert "POST /api/jobs/feed" in labels and "GET /api/feed/jobs/expired" in labels
+
+
+class JoboLinks(schema.as_state_machine()):  # type: ignore[misc]
+    """Stateful: follow the spec's links (a search's first job and its company, a job's company and its
+    jobs, a feed page's next page); every response checked against the spec."""
+
+    def setup(self) -> None:
+        with TestClient(APP) as client:
+            assert client.post("/_mock/reset").status_code == 200
+
+
+JoboLinks.TestCase.settings = settings(
+    max_examples=examples(5), stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)
+)
+TestJoboLinks = JoboLinks.TestCase
+
+
+def test_the_state_machine_follows_the_feed_and_search_links() -> None:
+    steps = set(dir(JoboLinks))  # schemathesis names a step per link: <operation>___<status>_<link>__<target>
+    for step in (
+        "POST_api_jobs_feed___200_NextPage__POST_api_jobs_feed",
+        "GET_api_jobs___200_GetFirstJob__GET_api_jobs_id_",
+        "GET_api_jobs___200_GetFirstJobsCompany__GET_api_companies_id_",
+        "GET_api_jobs_id___200_GetCompany__GET_api_companies_id_",
+        "GET_api_jobs_id___200_GetCompanyJobs__GET_api_companies_id_jobs",
+    ):
+        assert step in steps, step

@@ -26,6 +26,9 @@ Marker: ``@pytest.mark.uphunt_mock(world="world.yaml", scenarios=["scenarios/x.y
 clock="manual", api_key="...")``. Options: ``--uphunt-mock-world``, ``--uphunt-mock-scenario``
 (repeatable), ``--uphunt-mock-clock``.
 
+The Jobo vendor has its own fixtures, ``jobo_mock`` and ``jobo_mock_session`` (marker ``jobo_mock``,
+options ``--jobo-mock-*``): see :mod:`mock_server.pytest_jobo`.
+
 Under pytest-xdist every worker is its own process, so each gets its own server on its own
 free port; nothing is shared. Heavy imports (uvicorn, the app) happen only when a fixture is
 first used, so merely having the plugin installed costs nothing.
@@ -39,6 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from . import pytest_jobo
+from .pytest_jobo import _jobo_mock_servers, jobo_mock, jobo_mock_session  # noqa: F401  (the Jobo fixtures)
 
 if TYPE_CHECKING:
     from .testing import MockServer, UpHuntMock, WebhookReceiver
@@ -57,6 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="clock of the uphunt_mock fixtures: manual (default), real or scale=F")
     group.addoption("--uphunt-mock-control-token", metavar="TOKEN", default=os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN"),
                     help="start the fixtures' mocks with this control token (default: $UPHUNT_MOCK_CONTROL_TOKEN)")
+    pytest_jobo.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "configure the uphunt_mock fixture for this test (a world or clock other than the session's "
         "starts a dedicated server)",
     )
+    pytest_jobo.add_marker(config)
 
 
 def _options(config: pytest.Config) -> dict[str, Any]:
@@ -164,13 +172,17 @@ JOURNAL_SECTION = "uphunt-mock journal"
 JOURNAL_LINES = 60
 
 
+# The fixtures whose journal a failing test's report shows (the first one the test used).
+_HANDLE_FIXTURES = ("uphunt_mock", "uphunt_mock_session", "jobo_mock", "jobo_mock_session")
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """A failing test that used the mock: add its journal to the report (pytest prints it under the failure)."""
     report = yield
     if report.when == "call" and report.failed:
         funcargs = getattr(item, "funcargs", {})
-        handle = funcargs.get("uphunt_mock") or funcargs.get("uphunt_mock_session")
+        handle = next((funcargs[name] for name in _HANDLE_FIXTURES if funcargs.get(name) is not None), None)
         if handle is not None:
             report.sections.append((JOURNAL_SECTION, journal_section(handle)))
     return report

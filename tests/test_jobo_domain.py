@@ -88,6 +88,14 @@ def test_life_on_the_clock_depends_only_on_time() -> None:
     assert sum(1 for j in one.jobs if j.version) > 0
 
 
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_discovered_jobs_never_reuse_an_id(seed: int) -> None:
+    """Regression: with seed 0 (the default world's) the discovered stream replayed the first jobs' ids."""
+    cat = Catalogue(seed, jobs=300, companies=30, start=START, rates=LifeRates(discovered=600, updated=0, expired=0))
+    cat.advance(START + 3600)
+    assert len(cat.jobs) == 900 and len({j.id for j in cat.jobs}) == 900
+
+
 def test_new_jobs_have_no_summary_until_updated() -> None:
     cat = Catalogue(3, jobs=10, companies=3, start=START, rates=LifeRates(discovered=60, updated=0, expired=0))
     cat.advance(START + 60)
@@ -530,3 +538,31 @@ def test_expired_ids_default_window_and_cursor() -> None:
     free = world.authenticate(world.free_key)
     with pytest.raises(FeedNotIncluded):
         world.expired(free, {})
+
+
+def test_catalogue_lists_jobs_in_discovery_order_so_newest_first_is_its_reverse() -> None:
+    """The no-text search reverses the catalogue instead of sorting it: discovery times never go down along it,
+    through generation, life on the clock and jobs added by hand."""
+    world = small_world(rates=LifeRates(discovered=600, updated=300, expired=300))
+    world.clock.set(START + 1800)
+    world.add_job({"title": "Added by hand"})
+    world.clock.set(START + 3600)
+    jobs = world.catalogue(None).jobs
+    assert all(a.created_at <= b.created_at for a, b in zip(jobs, jobs[1:], strict=False))
+    account = world.authenticate(world.demo_key)
+    page = world.search(account, {"page_size": 100}, advanced=False).result
+    expected = sorted((j for j in jobs if j.expired_at is None), key=lambda j: (-j.created_at, -j.seq))[:100]
+    assert [j.id for j in page.jobs] == [j.id for j in expected]
+
+
+def test_a_ranked_search_is_kept_until_the_catalogue_changes() -> None:
+    world = small_world()
+    account = world.authenticate(world.demo_key)
+    first = world.search(account, {"q": "engineer", "page_size": 10}, advanced=False).result
+    second = world.search(account, {"q": "engineer", "page_size": 10, "page": 2}, advanced=False).result
+    assert first.total == second.total and not {j.id for j in first.jobs} & {j.id for j in second.jobs}
+    world.add_job({"title": "Engineer of Everything"})
+    again = world.search(account, {"q": "engineer", "page_size": 10}, advanced=False).result
+    assert again.total == first.total + 1 and again.jobs[0].title == "Engineer of Everything"
+    world.expire_now(again.jobs[0].id)
+    assert world.search(account, {"q": "engineer", "page_size": 10}, advanced=False).result.total == first.total

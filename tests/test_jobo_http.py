@@ -211,10 +211,11 @@ def test_500_and_503_from_scenarios_are_the_seed_bodies(client: TestClient) -> N
     }
 
 
-def test_auto_apply_paths_answer_the_seed_503(client: TestClient) -> None:
-    for method, path in (("GET", "/api/auto-apply/applications"), ("POST", "/api/auto-apply/start")):
-        r = client.request(method, path, headers=LIVE)
-        assert r.status_code == 503 and r.json()["error"] == "Service Unavailable"
+def test_auto_apply_creates_answer_the_seed_503_behind_the_launch_gate(client: TestClient) -> None:
+    """Decision J22 (the whole flow is in test_jobo_autoapply_http.py): creates 503, reads work."""
+    r = client.post("/api/auto-apply/start", json={"apply_url": "https://boards.greenhouse.io/a/jobs/1"}, headers=LIVE)
+    assert r.status_code == 503 and r.json()["error"] == "Service Unavailable"
+    assert client.get("/api/auto-apply/applications", headers=LIVE).status_code == 200
 
 
 def test_problem_json_error_format() -> None:
@@ -335,3 +336,33 @@ def test_balance_plus_spent_is_granted_and_spent_is_the_sum_of_deducted_headers(
         spent, balance, granted = (Decimal(str(view[k])) for k in ("spent", "balance", "granted"))
         assert balance + spent == granted == credits
         assert spent == deducted
+
+
+def test_whole_number_floats_are_integers(client: TestClient) -> None:
+    """JSON Schema's integer includes 5.0: the spec accepts it, so the domain must too (a 400 here was drift)."""
+    r = client.post("/api/jobs/search", json={"page_size": 5.0, "page": 2.0}, headers=SANDBOX)
+    assert (r.status_code, r.json()["page_size"], r.json()["page"], len(r.json()["jobs"])) == (200, 5, 2, 5)
+    r = client.post("/api/jobs/feed", json={"batch_size": 3.0}, headers=SANDBOX)
+    assert r.status_code == 200 and len(r.json()["jobs"]) == 3
+    r = client.post("/api/jobs/feed", json={"batch_size": 3.5}, headers=SANDBOX)
+    assert r.status_code == 400
+
+
+def test_the_journal_keeps_the_start_of_a_large_response_body_not_the_page() -> None:
+    """A journal of 1,000 entries must not hold 1,000 feed pages (2.7 MB each by default): a body over 16 KiB
+    keeps its start and its size; small answers stay whole (parsed JSON)."""
+    from mock_server.core.journal import RESPONSE_BODY_LIMIT
+
+    rt = Runtime(jobo_world(), clock="manual")
+    with TestClient(create_app(rt)) as c:
+        page = c.post("/api/jobs/feed", json={"batch_size": 200}, headers=SANDBOX)
+        small = c.get("/api/jobs", params={"page_size": 1}, headers=SANDBOX)
+        assert len(page.content) > RESPONSE_BODY_LIMIT > len(small.content)
+        kept = rt.journal.entries[-2].raw_response
+        assert (len(kept.body), kept.size) == (RESPONSE_BODY_LIMIT, len(page.content))
+        feed_entry, search_entry = c.get("/_mock/requests").json()["requests"][-2:]
+        assert feed_entry["response"]["status"] == 200
+        assert feed_entry["response"]["headers"]["x-has-more"] == page.headers["X-Has-More"]
+        assert feed_entry["response"]["body"].startswith('{"jobs":[{"id":"')
+        assert feed_entry["response"]["body"].endswith(f"… ({len(page.content)} bytes)")
+        assert search_entry["response"]["body"] == small.json()

@@ -47,7 +47,19 @@ JOBO_OPERATION_IDS = {
     "cancelAutoApplyApplication": ("post", "/api/auto-apply/applications/{applicationId}/cancel"),
     "startAutoApplySession": ("post", "/api/auto-apply/start"),
     "runAutoApply": ("post", "/api/auto-apply/run"),
+    "setAutoApplyAnswers": ("post", "/api/auto-apply/set-answers"),
+    "getAutoApplySession": ("get", "/api/auto-apply/sessions/{sessionId}"),
+    "endAutoApplySession": ("delete", "/api/auto-apply/sessions/{sessionId}"),
+    "listAutoApplySandboxScenarios": ("get", "/api/auto-apply/sandbox/scenarios"),
+    "listAutoApplyProfiles": ("get", "/api/auto-apply/profiles"),
+    "createAutoApplyProfile": ("post", "/api/auto-apply/profiles"),
+    "importAutoApplyProfile": ("post", "/api/auto-apply/profiles/import"),
+    "getAutoApplyProfile": ("get", "/api/auto-apply/profiles/{profileId}"),
+    "updateAutoApplyProfile": ("patch", "/api/auto-apply/profiles/{profileId}"),
+    "replaceAutoApplyProfile": ("put", "/api/auto-apply/profiles/{profileId}"),
+    "deleteAutoApplyProfile": ("delete", "/api/auto-apply/profiles/{profileId}"),
 }
+PUBLIC = {"getCompany", "listAutoApplySandboxScenarios"}
 
 # The Status Codes page, verbatim.
 SEED_BODIES = {
@@ -151,7 +163,7 @@ def test_operation_ids_are_exactly_the_routed_ones(spec: dict[str, Any]) -> None
 def test_every_data_operation_has_a_price_and_a_rate_limit_group(spec: dict[str, Any]) -> None:
     for path, _method, op in operations(spec):
         price = op["x-mock-price"]
-        assert price["unit"] in {"job", "request"}, path
+        assert price["unit"] in {"job", "request", "application", "session"}, path
         assert Decimal(str(price["credits"])) >= 0, path
         assert op["x-mock-rate-limit-group"] in {"general", "feed"}, path
     prices = {op["operationId"]: op["x-mock-price"] for _, _, op in operations(spec)}
@@ -162,6 +174,10 @@ def test_every_data_operation_has_a_price_and_a_rate_limit_group(spec: dict[str,
     assert prices["geocodeLocation"] == {"unit": "request", "credits": 1, "precheck": "request"}
     for free in ("getJob", "getCompany", "getExpiredJobIds", "getConnectorFilters", "suggestLocations"):
         assert prices[free]["credits"] == 0, free
+    # Auto Apply: the only documented price, 200 credits per application/session (decision J31).
+    for spending in ("createAutoApplyApplication", "startAutoApplySession", "runAutoApply"):
+        assert prices[spending]["credits"] == 200, spending
+        assert prices[spending]["waivedFor"] == "sandbox"
 
 
 def test_rate_limit_table_is_the_newer_edition(spec: dict[str, Any]) -> None:
@@ -202,8 +218,11 @@ def test_every_status_of_an_operation_is_in_the_seed_or_201(spec: dict[str, Any]
     allowed = {"200", "201", "400", "401", "402", "403", "404", "409", "429", "500", "503"}
     for path, method, op in operations(spec):
         extra = {"405"} if op["operationId"] == "getJob" else set()  # GET on the POST-only /api/jobs/search
+        if path.startswith("/api/auto-apply/"):  # held (202) and deleted (204) resources
+            extra = {"202", "204"}
         assert set(map(str, op["responses"])) <= allowed | extra, (method, path)
-        assert "401" in op["responses"], (method, path)
+        if op["operationId"] != "listAutoApplySandboxScenarios":
+            assert "401" in op["responses"], (method, path)
 
 
 def test_headers_where_required(spec: dict[str, Any]) -> None:
@@ -212,8 +231,8 @@ def test_headers_where_required(spec: dict[str, Any]) -> None:
             response = resolve(spec, response)
             headers = {k: resolve(spec, v) for k, v in response.get("headers", {}).items()}
             where = f"{method.upper()} {path} {status}"
-            public = op["operationId"] == "getCompany"
-            if str(status) in {"200", "402", "403", "409", "429"} and not public:
+            public = op["operationId"] in PUBLIC
+            if str(status) in {"200", "202", "402", "403", "409", "429"} and not public:
                 for name in RATE_LIMIT_HEADERS:
                     assert headers[name].get("required") is True, f"{where}: {name}"
             if str(status) == "401":
@@ -222,20 +241,51 @@ def test_headers_where_required(spec: dict[str, Any]) -> None:
                 assert headers["Retry-After"]["required"] is True
             if str(status) == "402":
                 assert headers["X-Credits-Required"]["required"] and headers["X-Credits-Balance"]["required"]
-            if str(status) == "200" and not public:
+            if str(status) in {"200", "201", "202"} and not public:
                 assert headers["X-Credits-Deducted"]["required"] and headers["X-Credits-Balance"]["required"], where
+            if str(status) in {"201", "202"} and op["operationId"] != "submitAutoApplyAnswers" and "cancel" not in path:
+                assert headers["Location"]["required"] is True, where
     search_ok = resolve(spec, spec["components"]["responses"]["SearchOk"])
     assert {"X-Total-Count", "X-Total-Pages", "X-Page"} <= set(search_ok["headers"])
     for name in ("FeedOk", "ExpiredOk"):
         assert "X-Has-More" in resolve(spec, spec["components"]["responses"][name])["headers"]
 
 
-def test_auto_apply_paths_answer_the_seed_503(spec: dict[str, Any]) -> None:
+def test_auto_apply_creates_answer_the_seed_503_behind_the_launch_gate(spec: dict[str, Any]) -> None:
+    """Decision J22: the gate's 503 is the Status Codes page's body plus the code; every create can answer it."""
+    for op_id in ("createAutoApplyApplication", "startAutoApplySession", "runAutoApply"):
+        method, path = JOBO_OPERATION_IDS[op_id]
+        op = spec["paths"][path][method]
+        media = resolve(spec, op["responses"]["503"])["content"]["application/json"]
+        assert media["example"] == {**SEED_BODIES["503"], "code": "auto_apply_coming_soon"}, op_id
+
+
+def test_auto_apply_errors_carry_a_code_in_both_dialects(spec: dict[str, Any]) -> None:
+    """Decision J27: every Auto Apply refusal schema requires the stable code."""
+    for name in ("AutoApplyBadRequest", "AutoApplyValidationFailed", "AutoApplyForbidden", "AutoApplyNotFound",
+                 "AutoApplyConflict", "AutoApplyTooManyRequests", "AutoApplyUnavailable"):  # fmt: skip
+        response = resolve(spec, spec["components"]["responses"][name])
+        docs = resolve(spec, response["content"]["application/json"]["schema"])
+        assert "code" in docs["required"], name
+        assert "application/problem+json" in response["content"], name
     for path, _method, op in operations(spec):
         if path.startswith("/api/auto-apply/"):
-            assert set(map(str, op["responses"])) == {"401", "503"}, path
-            body = resolve(spec, op["responses"]["503"])["content"]["application/json"]["example"]
-            assert body == SEED_BODIES["503"]
+            assert op["x-mock-error-dialect"] == "auto-apply", path
+
+
+def test_auto_apply_limits_are_in_the_schemas(spec: dict[str, Any]) -> None:
+    """Decision J35: every documented profile limit is in the contract the server validates by."""
+    schemas = spec["components"]["schemas"]
+    sections = schemas["ProfileSections"]["properties"]
+    assert sections["name"]["maxLength"] == 100
+    assert sections["work_experience"]["maxItems"] == 50
+    assert sections["education"]["maxItems"] == 20
+    assert (sections["memories"]["maxItems"], sections["memories"]["items"]["maxLength"]) == (100, 1000)
+    assert sections["cover_letter_template"]["maxLength"] == 10000
+    assert schemas["HttpUrl"]["maxLength"] == 500
+    assert set(schemas["ProfileContact"]["required"]) == {"first_name", "last_name", "email"}
+    field_types = schemas["Field"]["properties"]["type"]["enum"]
+    assert len(field_types) == 12 and "rich_text" in field_types and "multi_select" in field_types
 
 
 def test_aliases_point_at_real_handlers(spec: dict[str, Any]) -> None:
@@ -251,8 +301,8 @@ def test_company_is_public_and_everything_else_needs_a_key(spec: dict[str, Any])
     assert spec["components"]["securitySchemes"]["ApiKeyAuth"]["name"] == "x-api-key"
     assert spec["security"] == [{"ApiKeyAuth": []}]
     for path, _method, op in operations(spec):
-        if op["operationId"] == "getCompany":
-            assert {} in op["security"]
+        if op["operationId"] in PUBLIC:
+            assert {} in op["security"] or op["security"] == []
         else:
             assert "security" not in op, path
 

@@ -25,7 +25,7 @@ CASES = [
     ("rules:\n  - match: {operationId: applyToJob}\n    respond: {status: 99}\n", 3,
      "rules[0].respond.status: 99 is less than the minimum of 200"),
     ("name: x\nrules:\n  - match: {operationId: applyToJob}\n", 3,
-     "rules[0]: a rule needs an action: one of respond, drop, delay, account, webhook, outcome, closeJob, latency"),
+     "rules[0]: a rule needs an action: one of respond, drop, dropResponse, delay, account, webhook, outcome, closeJob, latency"),
     ("rules:\n  - match: {operationId: applyToJob}\n    outcome: applied\n", 2,
      "rules[0].match.operationId: `operationId` cannot be matched in a rule evaluated on outcome (allowed: apiKey, clock, everyNth, jobId, nth, probability, queueId)"),
     ("rules:\n  - respond: {status: 500}\n    drop: true\n", 3, "rules[0].drop: `respond` and `drop` exclude each other"),

@@ -71,7 +71,8 @@ def _call(client: AsgiClient, op: tuple[Any, ...], queues: list[str]) -> Any:
             json_body={"jobId": JOBS[op[2]], "coverLetter": "Hello", "proposal": {"boostBids": op[3]}},
         )
         if r.status_code == 200:
-            with contextlib.suppress(ValueError):  # a scenario dropped the connection: a client sees a transport error, no queueId
+            # a scenario may drop the connection: a client sees a transport error, so no queueId to remember
+            with contextlib.suppress(ValueError):
                 queues.append(r.json()["queueId"])
     elif kind == "status":
         params = (

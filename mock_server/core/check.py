@@ -55,12 +55,53 @@ def operations_by_effect(spec: dict[str, Any]) -> tuple[tuple[str, ...], tuple[s
 
     Read-only operations change nothing on the server (safe against the real API); the others
     may spend (a credit and a real proposal, or a billed generation) or write.
+    An operation marked ``x-mock-simulated: false`` (the mock answers a fixed 503 until it simulates it)
+    or ``x-mock-check: separate`` (checked by a suite of its own that sets the world up first, e.g.
+    Jobo's Auto Apply behind its launch gate: contract_tests/test_jobo_autoapply_conformance.py) is in neither.
     """
     read: list[str] = []
     spending: list[str] = []
     for op in compile_operations(spec):
+        if op.raw.get("x-mock-simulated", True) is False or op.raw.get("x-mock-check") == "separate":
+            continue
         (read if op.effect == "read" else spending).append(op.operation_id)
     return tuple(sorted(read)), tuple(sorted(spending))
+
+
+def free_operations(spec: dict[str, Any], operation_ids: Iterable[str]) -> tuple[str, ...]:
+    """Those of ``operation_ids`` whose only effect is spending (``x-mock-effect: spend``), not writing."""
+    effects = {op.operation_id: op.effect for op in compile_operations(spec)}
+    return tuple(op for op in operation_ids if effects.get(op) == "spend")
+
+
+def linked_operations(spec: dict[str, Any], operation_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """``(from, to)`` operationIds of the spec's links (``responses.*.links``) between ``operation_ids``.
+
+    The stateful phase runs only when there is one: it follows links from one operation's answer to
+    the next request (UpHunt: apply -> status; Jobo: search -> job -> company, feed page -> next page).
+    """
+    wanted = set(operation_ids)
+
+    def deref(node: Any) -> Any:
+        for _ in range(10):  # bounded: a chain of $refs
+            if not (isinstance(node, dict) and "$ref" in node):
+                break
+            target: Any = spec
+            for part in node["$ref"][2:].split("/"):
+                target = target[part]
+            node = target
+        return node
+
+    pairs = []
+    for op in compile_operations(spec):
+        if op.operation_id not in wanted:
+            continue
+        for response in op.raw.get("responses", {}).values():
+            for link in (deref(response).get("links") or {}).values():
+                target = deref(link).get("operationId")
+                if target in wanted:
+                    pairs.append((op.operation_id, target))
+    return pairs
 
 
 # Every built-in response check of schemathesis 4 that applies to this API.
@@ -79,9 +120,11 @@ ALL_CHECKS = [
     "unsupported_method",
 ]
 # A schema-valid request may still be refused for a business reason (decision 4/5): no credit (402),
-# unknown job/application (404), duplicate (409), a value that is well-formed but not allowed such as a
-# profileId outside the agency (422), or a rate limit (429). A 400 or a 5xx for valid data is drift.
-POSITIVE_ACCEPTED = ["2xx", "401", "402", "404", "409", "422", "429"]
+# a plan or key that does not include the operation (403: Jobo's feed without a subscription, its managed
+# feed with a sandbox key; a status a spec must still document), unknown job/application (404), duplicate
+# (409), a value that is well-formed but not allowed such as a profileId outside the agency (422), or a
+# rate limit (429). A 400 or a 5xx for valid data is drift.
+POSITIVE_ACCEPTED = ["2xx", "401", "402", "403", "404", "409", "422", "429"]
 
 
 def rate_limit_overlay(limit: int = 10**9, vendor: str | None = None) -> dict[str, Any]:
@@ -168,17 +211,27 @@ def contract_schema(
     )
     schema.config.checks.update(included_check_names=ALL_CHECKS)
     schema.config.checks.positive_data_acceptance.expected_statuses = list(POSITIVE_ACCEPTED)
-    # Links start at spending operations (UpHunt: apply -> status): read-only runs have nothing stateful.
-    schema.config.phases.stateful.enabled = allow_apply
-    read_only, spending = operations_by_effect(load_spec(chosen.spec_name))
-    operations = read_only + (spending if allow_apply else ())
+    spec = load_spec(chosen.spec_name)
+    read_only, spending = operations_by_effect(spec)
+    if allow_apply:
+        operations = read_only + spending
+    elif chosen.spending_is_free(api_key):  # e.g. a Jobo sandbox key: searching costs it nothing
+        operations = read_only + free_operations(spec, spending)
+    else:
+        operations = read_only
     if operation_ids is not None:
         wanted = set(operation_ids)
-        unknown = wanted - set(read_only + spending)
+        effects = {op.operation_id: op.effect for op in compile_operations(spec)}
+        unknown = wanted - set(effects)
         if unknown:
             raise ValueError(f"unknown operationId(s): {', '.join(sorted(unknown))}")
-        operations = tuple(op for op in operations if op in wanted)
-        schema.config.phases.stateful.enabled = allow_apply and bool(wanted & set(spending))
+        # Named operations run even where the default run leaves them out (x-mock-check: separate),
+        # within the same spending rule.
+        separate = tuple(sorted(op for op in wanted - set(read_only + spending) if allow_apply or effects[op] == "read"))
+        operations = tuple(op for op in operations if op in wanted) + separate
+    # The stateful phase follows the spec's links between the operations that run (UpHunt's start at
+    # apply, a spending operation: read-only runs of UpHunt have nothing stateful).
+    schema.config.phases.stateful.enabled = bool(linked_operations(spec, operations))
     return schema.include(operation_id=list(operations))
 
 
@@ -246,6 +299,12 @@ def api_key_variable(vendor: str | None = None) -> str:
     """The environment variable holding the key: ``UPHUNT_API_KEY`` for uphunt."""
     name = get_vendor(vendor).name
     return re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_API_KEY"
+
+
+def _links_label(spec_name: str, operation_ids: Iterable[str]) -> str:
+    """How the stateful phase's line names the links it follows, e.g. ``applyToJob -> getApplicationStatus``."""
+    pairs = sorted(set(linked_operations(load_spec(spec_name), operation_ids)))
+    return ", ".join(f"{a} -> {b}" for a, b in pairs[:3]) + (", ..." if len(pairs) > 3 else "")
 
 
 _NOT_REPRODUCED = {"user-agent", "accept-encoding", "accept", "connection", "content-length", "host"}
@@ -408,10 +467,20 @@ class Report:
     seconds: float = 0.0
     spec: str = "openapi/uphunt.yaml"
     vendor: str = "uphunt"
+    free_spending: bool = False  # the key is never charged: read-only runs include the spending operations
 
     @property
     def ok(self) -> bool:
         return not self.drifts and not self.errors
+
+    def mode(self) -> str:
+        """What the run was allowed to do, in words (the report's ``mode:`` line)."""
+        proposals = self.vendor == "uphunt"  # the one vendor whose spending operations also send something
+        if self.free_spending and not self.allow_apply:
+            return "read-only with a key that is never charged (searches and feeds run, free)"
+        if self.allow_apply:
+            return "ALLOW-APPLY (credits may be spent" + (", proposals sent)" if proposals else ")")
+        return "read-only (no credit spent" + (", no proposal sent)" if proposals else ")")
 
     @property
     def requests(self) -> int:
@@ -508,11 +577,14 @@ def run_check(
     api_key = api_key or chosen.demo_api_key
     variable = api_key_variable(vendor)
     schema.config.update(continue_on_failure=True)
-    report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply,
-                    spec=f"openapi/{chosen.spec_name}", vendor=chosen.name)
+    report = Report(target=base_url or "<in-process app>", allow_apply=allow_apply, spec=f"openapi/{chosen.spec_name}",
+                    vendor=chosen.name, free_spending=chosen.spending_is_free(api_key))  # fmt: skip
+    included = []
     for result in schema.get_all_operations():
         op = result.ok()
         report.operations[op.label] = OperationResult(op.label)
+        included.append(op.definition.raw.get("operationId"))
+    links = _links_label(chosen.spec_name, included)
     found: dict[tuple[Any, ...], Drift] = {}
     phase = ""
     refused_in_a_row = 0
@@ -521,7 +593,7 @@ def run_check(
             phase = event.phase.name.value if hasattr(event.phase.name, "value") else str(event.phase.name)
         elif isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
-            scenario = event.label or f"{phase} links (apply -> status)"
+            scenario = event.label or f"{phase} links ({links})"
             res = report.operations.setdefault(scenario, OperationResult(scenario))
             res.requests += len(recorder.interactions)
             if recorder.interactions:
@@ -584,12 +656,14 @@ def run_check(
 def configure_parser(p: argparse.ArgumentParser) -> None:
     p.description = "Check a server (the real API, a proxy, or the mock) against the vendor's spec (openapi/<vendor>.yaml)."
     p.add_argument("--base-url", required=True, help="server to check, e.g. https://uphunt.io or http://127.0.0.1:8080")
-    p.add_argument("--vendor", default="uphunt", help="whose spec to check against (default uphunt)")
+    p.add_argument("--vendor", default="uphunt", help="whose spec to check against: uphunt (default) or jobo")
     p.add_argument("--api-key", default=None, help="key to send (default: $UPHUNT_API_KEY, i.e. $<VENDOR>_API_KEY, else the demo key)")
     p.add_argument(
         "--allow-apply",
         action="store_true",
-        help="also run the spending operations (UpHunt: applyToJob and generateProposal SPEND credits and SEND proposals on a real account)",
+        help="also run the spending operations (UpHunt: applyToJob and generateProposal SPEND credits and SEND "
+        "proposals on a real account; Jobo: searches, feeds and geocoding SPEND credits, except with a jbe_test_ key, "
+        "which read-only mode already covers)",
     )
     p.add_argument(
         "--operation", action="append", default=None, metavar="OPERATION_ID", help="only this operationId (repeatable)"
@@ -634,7 +708,14 @@ def main(args: argparse.Namespace) -> int:
     fmt = getattr(args, "format", "text")
     # The report goes to stdout (or --output); with a machine format everything else goes to stderr.
     console = sys.stdout if fmt == "text" and not getattr(args, "output", None) else sys.stderr
-    mode = "ALLOW-APPLY: credits will be spent and proposals sent" if args.allow_apply else "read-only: no credit spent, no proposal sent; --allow-apply to include apply"
+    proposals = vendor.name == "uphunt"  # the one vendor whose spending operations also send something
+    if args.allow_apply:
+        mode = "ALLOW-APPLY: credits will be spent" + (" and proposals sent" if proposals else "")
+    elif vendor.spending_is_free(api_key):
+        mode = "read-only with a key that is never charged: searches and feeds run, free"
+    else:
+        mode = "read-only: no credit spent" + (", no proposal sent; --allow-apply to include apply" if proposals else
+                                               "; --allow-apply to include the spending operations")  # fmt: skip
     console.write(f"uphunt-mock check: {args.base_url} ({mode}); {examples} examples per operation\n")
     console.flush()
     try:

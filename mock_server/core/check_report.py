@@ -48,7 +48,7 @@ def text(report: Report) -> str:
     lines = [
         "",
         f"uphunt-mock check: {report.target} against {report.spec}",
-        f"mode: {'ALLOW-APPLY (credits may be spent, proposals sent)' if report.allow_apply else 'read-only (no credit spent, no proposal sent)'}",
+        f"mode: {report.mode()}",
         "",
     ]
     width = max((len(k) for k in report.operations), default=10)

@@ -17,6 +17,7 @@ from .dashboard.control import DASHBOARD_HANDLERS
 from .runtime import Runtime
 from .spec import load_spec
 from .validation import RequestInvalid
+from .vendor import NotSupported, Vendor, available, get_vendor
 
 ControlResult = tuple[int, Any]
 
@@ -51,6 +52,17 @@ async def advance_clock(rt: Runtime, params: dict[str, Any], body: Any) -> Contr
     return 200, result
 
 
+def get_settings(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    return 200, rt.settings()
+
+
+def patch_settings(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        return 200, rt.update_settings(body or {})
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc)) from None
+
+
 def list_webhook_deliveries(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     hooks = rt.webhooks
     return 200, {"deliveries": hooks.deliveries(), "dropped": hooks.dropped, "capacity": hooks.capacity}
@@ -69,6 +81,56 @@ def put_account(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult
     except ValueError as exc:
         raise RequestInvalid(422, str(exc), "webhookUrl") from None
     return (201 if created else 200), view
+
+
+def _no_job_control(rt: Runtime) -> ControlResult:
+    return 501, {
+        "error": f"The {rt.vendor.title} vendor has no job control: /_mock/jobs/{{jobId}} edits the catalogue "
+        f"of vendors that have one ({', '.join(_job_vendors()) or 'none installed'})."
+    }
+
+
+def _job_vendors() -> list[str]:
+    """Vendors that override the job controls (for the 501 message)."""
+    out = []
+    for name in available():
+        try:
+            vendor = get_vendor(name)
+        except ValueError:
+            continue
+        if type(vendor).put_job is not Vendor.put_job:
+            out.append(name)
+    return out
+
+
+def _job_not_found(job_id: str) -> ControlResult:
+    return 404, {"error": f"No job {job_id!r} in the catalogue"}
+
+
+def get_catalogue_job(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        view = rt.job_state(params["jobId"])
+    except NotSupported:
+        return _no_job_control(rt)
+    return (200, view) if view is not None else _job_not_found(params["jobId"])
+
+
+def put_catalogue_job(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        view, created = rt.put_job(params["jobId"], body or {})
+    except NotSupported:
+        return _no_job_control(rt)
+    except ValueError as exc:
+        raise RequestInvalid(422, str(exc)) from None
+    return (201 if created else 200), view
+
+
+def expire_catalogue_job(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    try:
+        view = rt.expire_job(params["jobId"])
+    except NotSupported:
+        return _no_job_control(rt)
+    return (200, view) if view is not None else _job_not_found(params["jobId"])
 
 
 def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -164,6 +226,11 @@ CONTROL_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any], Any], Any]] = {
     "advanceClock": advance_clock,
     "getAccount": get_account,
     "putAccount": put_account,
+    "getSettings": get_settings,
+    "patchSettings": patch_settings,
+    "getCatalogueJob": get_catalogue_job,
+    "putCatalogueJob": put_catalogue_job,
+    "expireCatalogueJob": expire_catalogue_job,
     "listRequests": list_requests,
     "clearRequests": clear_requests,
     "listWebhookDeliveries": list_webhook_deliveries,

@@ -25,6 +25,10 @@ MAX_HEADER_VALUE = 1024  # bytes of one header value an entry keeps
 MAX_HEADERS = 8 * 1024  # bytes of header names and values an entry keeps (later headers are left out)
 MAX_QUERY = 4 * 1024  # bytes of the query string an entry keeps
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # what all entries together may keep (settings.journal.maxBytes)
+# Bytes of a response body an entry keeps: a larger body keeps its start (what the journal shows of a
+# long text anyway) and its size, so a journal of 1,000 entries never holds 1,000 copies of a 2.7 MB
+# Jobo feed page (it did: 2.7 GB).
+RESPONSE_BODY_LIMIT = MAX_BODY_CHARS
 _ENTRY_OVERHEAD = 512  # bytes an entry costs besides its kept data (the object, its fields)
 # Names (lower-case, without - and _) of headers, query parameters and JSON fields that carry
 # credentials: their values are masked wherever the journal is shown.
@@ -126,7 +130,12 @@ class Entry:
             return None
         status, pairs, body = raw
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in pairs}
-        return {"status": status, "headers": headers, "body": _decode_body(body, len(body))}
+        size = getattr(self.raw_response, "size", None)
+        if size is not None:  # a large body, kept in part (see keep_response)
+            shown: Any = body[:MAX_BODY_CHARS].decode("utf-8", "replace") + f"… ({size} bytes)"
+        else:
+            shown = _decode_body(body, len(body))
+        return {"status": status, "headers": headers, "body": shown}
 
     def mentions(self, text: str) -> bool:
         """Whether ``text`` occurs in the request's query or body or in the response body (raw bytes, no decoding)."""
@@ -249,9 +258,10 @@ class Journal:
         return entry
 
     def responded(self, entry: Entry, response: Any) -> None:
-        """Keep the response sent for ``entry``; its body counts against :attr:`max_bytes` too."""
-        entry.raw_response = response
-        size = len(getattr(response, "body", b"") or b"")
+        """Keep the response sent for ``entry`` (a large body: its start and size, :func:`keep_response`);
+        what is kept of its body counts against :attr:`max_bytes` too."""
+        entry.raw_response = keep_response(response)
+        size = len(getattr(entry.raw_response, "body", b"") or b"")
         if entry.kept and size:
             entry.kept += size
             self.kept_bytes += size
@@ -305,6 +315,27 @@ class Journal:
                 entries = (e for e in entries if e.api_key == api_key)
         selected = list(entries)
         return selected[-limit:] if limit is not None else selected
+
+
+@dataclass(slots=True)
+class KeptResponse:
+    """What an entry keeps of a response whose body is larger than :data:`RESPONSE_BODY_LIMIT`."""
+
+    status_code: int
+    headers: Any  # the reply's extra headers (a dict), as the API pipeline's replies carry them
+    raw_headers: list[tuple[bytes, bytes]] | None  # or the ASGI pairs of a Starlette response
+    body: bytes  # the first RESPONSE_BODY_LIMIT bytes
+    size: int  # the whole body's length
+
+
+def keep_response(response: Any) -> Any:
+    """The response as a journal entry keeps it: itself, or its start and size when its body is large."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, (bytes, bytearray)) or len(body) <= RESPONSE_BODY_LIMIT:
+        return response
+    raw_headers = getattr(response, "raw_headers", None)
+    headers = None if raw_headers is not None else getattr(response, "headers", None)
+    return KeptResponse(response.status_code, headers, raw_headers, bytes(body[:RESPONSE_BODY_LIMIT]), len(body))
 
 
 def _keep_headers(headers: Any) -> tuple[Any, int, bool]:

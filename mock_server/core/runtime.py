@@ -213,6 +213,25 @@ class Runtime:
         out["nextCursor"] = ".".join(map(str, nexts)) if more else None
         return mask_fields(out)  # every apiKey (and other credential-named field) masked, whatever the vendor
 
+    def settings(self) -> dict[str, Any]:
+        """The vendor's run-time settings (e.g. Jobo's Auto Apply launch gate)."""
+        return self.vendor.settings_view(self)
+
+    def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change run-time settings until the next reset; ValueError names a bad key or value."""
+        return self.vendor.update_settings(self, changes)
+    # The job catalogue, for vendors that have one (the others raise vendor.NotSupported).
+
+    def job_state(self, job_id: str) -> dict[str, Any] | None:
+        return self.vendor.job_state(self, job_id)
+
+    def put_job(self, job_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Add a job (discovered now) or update one (updated now). Returns (view, created)."""
+        return self.vendor.put_job(self, job_id, fields)
+
+    def expire_job(self, job_id: str) -> dict[str, Any] | None:
+        return self.vendor.expire_job(self, job_id)
+
     # ── snapshot / restore ──────────────────────────────────────────────
 
     def snapshot(self) -> dict[str, Any]:

@@ -65,6 +65,10 @@ class Operation:
     effect: str = "read"
     # x-mock-error-dialect: which of the vendor's error shapes this operation answers in
     dialect: str = "default"
+    # false when the request body is not JSON (e.g. multipart): the handler gets the raw bytes
+    body_json: bool = True
+    # x-mock-max-body-bytes: this operation's request body limit (None: the pipeline's default)
+    max_body_bytes: int | None = None
 
 
 class SchemaCheck:
@@ -124,7 +128,7 @@ def compile_operations(spec: dict[str, Any]) -> list[Operation]:
                     },
                     components,
                 )
-            body_validator, body_required = None, False
+            body_validator, body_required, body_json = None, False, True
             body = op.get("requestBody")
             if body is not None:
                 body = _resolve(body, spec)
@@ -132,6 +136,7 @@ def compile_operations(spec: dict[str, Any]) -> list[Operation]:
                 if media and "schema" in media:
                     body_validator = _validator(media["schema"], components)
                 body_required = bool(body.get("required"))
+                body_json = media is not None or not body.get("content")
             security = op.get("security", global_security)
             schemes = {name for requirement in security for name in requirement}
             ops.append(
@@ -149,6 +154,8 @@ def compile_operations(spec: dict[str, Any]) -> list[Operation]:
                     raw=op,
                     effect=op.get("x-mock-effect", "read" if method == "get" else "write"),
                     dialect=op.get("x-mock-error-dialect", "default"),
+                    body_json=body_json,
+                    max_body_bytes=op.get("x-mock-max-body-bytes"),
                 )
             )
     ops.sort(key=lambda o: ("{" in o.path, o.path))

@@ -106,7 +106,14 @@ def _clip_message(message: str, instance: Any) -> str:
 
 
 def parse_body(op: Operation, raw: bytes) -> Any:
-    """Decode and validate a JSON body; None when the operation takes none and none was sent."""
+    """Decode and validate a JSON body; None when the operation takes none and none was sent.
+
+    An operation whose body is not JSON (e.g. multipart/form-data) gets the raw bytes: its
+    handler parses them."""
+    if not op.body_json:
+        if not raw and op.body_required:
+            raise RequestInvalid(400, "request body is required")
+        return raw or None
     if op.body_validator is None and not op.body_required:
         return None
     if not raw.strip():

@@ -15,7 +15,7 @@ vendor module.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -145,6 +145,11 @@ class Vendor:
         ``rt``'s world (a world may choose among a vendor's error formats)."""
         return exc.status, {"error": exc.message}, dict(exc.headers)
 
+    def spending_is_free(self, api_key: str) -> bool:
+        """True when ``api_key`` is never charged (a sandbox key): the contract checker's read-only mode
+        then also runs the operations whose only effect is spending (``x-mock-effect: spend``)."""
+        return False
+
     def fit_contract_case(self, case: Any) -> None:
         """Make a *positive* schemathesis case satisfy rules the spec states only in prose (contract checks)."""
 
@@ -173,6 +178,30 @@ class Vendor:
         """
         return None
 
+    def settings_view(self, rt: Runtime) -> dict[str, Any]:
+        """The run-time settings ``GET /_mock/settings`` shows (what :meth:`update_settings` can change)."""
+        return {}
+
+    def update_settings(self, rt: Runtime, changes: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``changes`` into the run-time settings (``PATCH /_mock/settings``); ValueError names a bad key."""
+        if changes:
+            raise ValueError(f"the {self.name} vendor has no run-time settings (got {', '.join(sorted(changes))})")
+        return self.settings_view(rt)
+    # The job catalogue (``/_mock/jobs/{jobId}``): optional. A vendor without an editable catalogue
+    # keeps these, and the control API answers 501 naming the vendor.
+
+    def job_state(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        """A job's control view (``CatalogueJob`` in control.yaml), or None when there is no such job."""
+        raise NotSupported(f"The {self.title} vendor has no job control")
+
+    def put_job(self, rt: Runtime, job_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Add (discovered now) or update (updated now) a job: ``(view, created)``; ValueError for a bad value."""
+        raise NotSupported(f"The {self.title} vendor has no job control")
+
+    def expire_job(self, rt: Runtime, job_id: str) -> dict[str, Any] | None:
+        """Expire a job now (idempotent): its view, or None when there is no such job."""
+        raise NotSupported(f"The {self.title} vendor has no job control")
+
     def dashboard_source(self) -> Any:
         """What the live dashboard draws of this vendor (:class:`mock_server.core.dashboard.source.DashboardSource`), or None."""
         return None
@@ -190,6 +219,26 @@ class Vendor:
     def webhook_headers(self, delivery_id: str, event: Any, body: bytes, attempt: int, now_ms: int) -> dict[str, str]:
         """The vendor's delivery headers (ids, event type, signatures)."""
         return {}
+
+    def webhook_body(self, event: Any, frozen: bytes, attempt: int) -> bytes:
+        """The body of delivery attempt ``attempt`` (default: the body frozen when the event happened)."""
+        return frozen
+
+    def webhook_retry_delays(self, event: Any) -> Sequence[float] | None:
+        """Seconds between this event's attempts (attempt n+1 comes ``delays[n-1]`` after attempt n; as many
+        attempts as delays + 1), or None for the world's exponential backoff."""
+        return None
+
+    def webhook_response(
+        self, backend: Any, event: Any, attempt: int, status: int | None, body: bytes | None, last: bool
+    ) -> bool:
+        """Called after every delivery attempt with the receiver's answer (``status`` None: no answer;
+        ``last``: no attempt follows by the schedule). True stops the retries: the vendor handled it."""
+        return False
+
+
+class NotSupported(Exception):
+    """The vendor has no such control (the control API answers 501 with the message)."""
 
 
 _registered: dict[str, Vendor] = {}

@@ -248,9 +248,13 @@ class Delivery:
     scheduled: Any = None  # the scheduler event of the next attempt (cancelled by a redelivery)
     in_flight: bool = False  # an HTTP attempt is under way
 
-    def headers(self, attempt: int, now_ms: int) -> dict[str, str]:
-        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body, attempt, now_ms)
+    def headers(self, attempt: int, now_ms: int, body: bytes | None = None) -> dict[str, str]:
+        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body if body is None else body, attempt, now_ms)
         return {"Content-Type": "application/json", **own, "User-Agent": USER_AGENT}
+
+    def attempt_body(self, attempt: int) -> bytes:
+        """The bytes of attempt ``attempt`` (a vendor may rewrite e.g. an attempt counter in the body)."""
+        return self.vendor.webhook_body(self.event, self.body, attempt)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -497,6 +501,8 @@ class WebhookDispatcher:
         number = len(delivery.attempts) + 1
         status: int | None = None
         error: str | None = None
+        answer: bytes | None = None
+        body = delivery.attempt_body(number)
         latency_ms = 0.0
         delivery.in_flight = True  # from launch: an attempt waiting for a slot is under way too (redeliver waits)
         try:
@@ -508,8 +514,9 @@ class WebhookDispatcher:
                     return  # reset while it waited
                 started = time.perf_counter()
                 try:
-                    headers = delivery.headers(number, int(round(at * 1000)))
-                    status = await asyncio.wait_for(lane.send(delivery.url, delivery.body, headers, fresh=number > 1), timeout)
+                    headers = delivery.headers(number, int(round(at * 1000)), body)
+                    response = await asyncio.wait_for(lane.send(delivery.url, body, headers, fresh=number > 1), timeout)
+                    status, answer = response.status_code, response.content
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # every failure is a recorded attempt, never a dead task
@@ -526,21 +533,30 @@ class WebhookDispatcher:
             delivery.in_flight = False
         if generation != self._generation:
             return
-        self._complete(delivery, Attempt(number, int(round(at * 1000)), status, latency_ms, error), at)
+        self._complete(delivery, Attempt(number, int(round(at * 1000)), status, latency_ms, error), at, answer)
 
-    def _complete(self, delivery: Delivery, attempt: Attempt, at: float) -> None:
+    def _complete(self, delivery: Delivery, attempt: Attempt, at: float, answer: bytes | None = None) -> None:
         if delivery.sim is not self._sim:  # the world was reset meanwhile
             return
         if self.on_attempt is not None:
             self.on_attempt(delivery, attempt, at)
         delivery.attempts.append(attempt)
         delivery.scheduled = None
-        if attempt.status is not None and 200 <= attempt.status < 300:
+        made = len(delivery.attempts)
+        delays = delivery.vendor.webhook_retry_delays(delivery.event)
+        most = self.settings.max_attempts if delays is None else len(delays) + 1
+        ok = attempt.status is not None and 200 <= attempt.status < 300
+        # The vendor sees every answer (e.g. a command in the response body) and may end the retries.
+        handled = delivery.copy == 0 and delivery.vendor.webhook_response(
+            delivery.sim, delivery.event, made, attempt.status, answer, ok or made >= most
+        )
+        if ok:
             delivery.state, delivery.next_due = "delivered", None
-        elif len(delivery.attempts) >= self.settings.max_attempts:
+        elif handled or made >= most:
             delivery.state, delivery.next_due = "failed", None
         else:
-            self._schedule(delivery, at + self.settings.backoff(len(delivery.attempts)))
+            delay = self.settings.backoff(made) if delays is None else delays[made - 1]
+            self._schedule(delivery, at + delay)
         held, delivery.release_after = delivery.release_after, []
         for other in held:
             self._release(other, at)
@@ -634,11 +650,11 @@ class _Lane:
             semaphore = self._receivers[url] = asyncio.Semaphore(max(1, slots))
         return semaphore
 
-    async def send(self, url: str, body: bytes, headers: dict[str, str], fresh: bool) -> int:
-        """POST and return the status (a pooled connection the receiver had closed is retried: post_once)."""
+    async def send(self, url: str, body: bytes, headers: dict[str, str], fresh: bool) -> httpx.Response:
+        """POST; a pooled connection the receiver had closed is retried (post_once)."""
         if fresh:
-            return (await self.fresh.post(url, content=body, headers=headers)).status_code
-        return (await post_once(self.pooled, url, body, headers)).status_code
+            return await self.fresh.post(url, content=body, headers=headers)
+        return await post_once(self.pooled, url, body, headers)
 
     async def aclose(self) -> None:
         for client in (self.pooled, self.fresh):

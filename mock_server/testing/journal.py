@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 APPLY = "applyToJob"
@@ -26,13 +26,15 @@ class Request:
     operation_id: str | None
     matched_rule: str | None
     latency_ms: float = 0.0
+    # The answer as the journal kept it ({status, headers, body}; None for a dropped connection).
+    response: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, e: dict[str, Any]) -> Request:
         return cls(
             id=e["id"], time=e["time"] / 1000, method=e["method"], path=e["path"], query=e["query"],
             headers=e["headers"], body=e["body"], status=e["status"], operation_id=e["operationId"],
-            matched_rule=e["matchedRule"], latency_ms=e.get("latencyMs", 0.0),
+            matched_rule=e["matchedRule"], latency_ms=e.get("latencyMs", 0.0), response=e.get("response"),
         )
 
     @property

@@ -25,11 +25,13 @@ class MockServer:
         clock: str = "manual",
         seed: int | None = None,
         control_token: str | None = None,
+        vendor: str = "uphunt",
     ) -> None:
         self.world = world
         self.clock = clock
         self.seed = seed
         self.control_token = control_token  # /_mock/* then needs X-Mock-Control-Token; handles send it
+        self.vendor = vendor
         self.base_url = ""
         self.runtime: Any = None  # the in-process Runtime, for white-box tests; the handle never needs it
         self._thread: Any = None
@@ -38,10 +40,10 @@ class MockServer:
         from ..core.app import create_app
         from ..core.runtime import Runtime
         from ..core.serving import ServerThread
-        from ..vendors.uphunt.world import World
+        from ..core.vendor import get_vendor
 
         _quiet_dropped_connections()
-        world = World.from_file(self.world, seed=self.seed) if self.world else World.default(seed=self.seed or 0)
+        world = get_vendor(self.vendor).load_world(self.world, self.seed)
         self.runtime = Runtime(world, clock=self.clock)
         self.runtime.control_token = self.control_token
         self._thread = ServerThread(create_app(self.runtime), startup_timeout=timeout).start()
@@ -53,8 +55,13 @@ class MockServer:
             self._thread.stop(timeout)
             self._thread = None
 
-    def handle(self, api_key: str = DEMO_API_KEY) -> UpHuntMock:
-        return UpHuntMock(self.base_url, api_key=api_key, server=self, control_token=self.control_token)
+    def handle(self, api_key: str | None = None) -> UpHuntMock:
+        """A handle on this server: :class:`UpHuntMock`, or :class:`~mock_server.testing.jobo.JoboMock` for Jobo."""
+        if self.vendor == "jobo":
+            from .jobo.handle import JoboMock
+
+            return JoboMock(self.base_url, api_key=api_key or JoboMock.DEMO_KEY, server=self, control_token=self.control_token)
+        return UpHuntMock(self.base_url, api_key=api_key or DEMO_API_KEY, server=self, control_token=self.control_token)
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -82,15 +89,18 @@ def serve(
     scenarios: Sequence[str | Path | dict[str, Any]] = (),
     clock: str = "manual",
     seed: int | None = None,
-    api_key: str = DEMO_API_KEY,
+    api_key: str | None = None,
+    vendor: str = "uphunt",
     control_token: str | None = None,
 ) -> Iterator[UpHuntMock]:
     """Start a mock, yield its handle (scenarios loaded), stop it::
 
         with serve() as mock:
             httpx.post(mock.base_url + "/api/auto-apply-v2/apply", headers=mock.headers, json={...})
+
+    ``vendor="jobo"`` serves the Jobo API and yields a :class:`~mock_server.testing.jobo.JoboMock`.
     """
-    with MockServer(world=world, clock=clock, seed=seed, control_token=control_token) as server:
+    with MockServer(world=world, clock=clock, seed=seed, vendor=vendor, control_token=control_token) as server:
         mock = server.handle(api_key)
         try:
             for scenario in scenarios:

@@ -93,9 +93,9 @@ def list_scenario_library(rt: Runtime, params: dict[str, Any], body: Any) -> Con
 def load_library_scenario(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     from ..yaml_source import SourceError
 
-    path = library.find(params["file"])
+    path = library.find(params["file"], rt.vendor.name)
     if path is None:
-        known = ", ".join(p.name for p in library.library_files()) or "the library is empty"
+        known = ", ".join(p.name for p in library.library_files(rt.vendor.name)) or "the library is empty"
         return 404, {"error": f"No scenario file {params['file']!r} in the library (known: {known})"}
     try:
         rt.scenarios.load_file(path)

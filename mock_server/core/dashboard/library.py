@@ -1,15 +1,17 @@
-"""The scenario library: the ready-made ``*.yaml`` files shipped with the mock.
+"""The scenario library as the dashboard shows it: the ready-made files of the vendor being served.
 
-Looked up inside the installed package first (``mock_server/scenarios/`` once the
-wheel ships the library), else in the source checkout's ``scenarios/`` folder.
+Where the library is and how it is laid out is :mod:`mock_server.core.scenarios.library`'s (the
+wheel's copy, else the source checkout's ``scenarios/``; the default vendor's files at the top level,
+another vendor's in a folder named after it, ``scenarios/jobo/``); this module checks and loads them.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..scenarios import library as shipped
+from ..vendor import DEFAULT_VENDOR
 from ..yaml_source import SourceError
 
 if TYPE_CHECKING:
@@ -18,31 +20,34 @@ if TYPE_CHECKING:
 
 def library_dir() -> Path | None:
     """The library folder, or None when neither the package nor the checkout has one."""
-    candidates = [
-        Path(str(resources.files("mock_server"))) / "scenarios",
-        Path(__file__).resolve().parents[3] / "scenarios",
-    ]
-    for folder in candidates:
-        if folder.is_dir() and any(folder.glob("*.yaml")):
-            return folder
-    return None
+    root = shipped.library_root()
+    return root if root.is_dir() else None
 
 
-def library_files() -> list[Path]:
+def vendor_dir(vendor: str | None = None) -> Path | None:
+    """The folder of ``vendor``'s files: the library's top level for the default vendor (UpHunt), a
+    sub-folder named after any other (``scenarios/jobo/``), as the library is laid out."""
     folder = library_dir()
-    return sorted(folder.glob("*.yaml")) if folder else []
+    if folder is None or vendor in (None, DEFAULT_VENDOR):
+        return folder
+    return folder / vendor
 
 
-def find(name: str) -> Path | None:
-    """The library file called ``name`` (``.yaml`` optional); None if there is none."""
+def library_files(vendor: str | None = None) -> list[Path]:
+    folder = vendor_dir(vendor)
+    return sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else []
+
+
+def find(name: str, vendor: str | None = None) -> Path | None:
+    """``vendor``'s library file called ``name`` (``.yaml`` optional); None if there is none."""
     wanted = name if name.endswith(".yaml") else f"{name}.yaml"
-    return next((p for p in library_files() if p.name == wanted), None)
+    return next((p for p in library_files(vendor) if p.name == wanted), None)
 
 
 def describe(rt: Runtime) -> dict[str, Any]:
     """The library as ``GET /_mock/scenarios/library`` shows it: each file checked, none loaded."""
     files = []
-    for path in library_files():
+    for path in library_files(rt.vendor.name):
         text = path.read_text(encoding="utf-8")
         entry: dict[str, Any] = {
             "file": path.name,
@@ -59,5 +64,5 @@ def describe(rt: Runtime) -> dict[str, Any]:
         else:
             entry.update(name=scenario.name, description=scenario.description, rules=len(scenario.rules))
         files.append(entry)
-    folder = library_dir()
-    return {"directory": str(folder) if folder else None, "files": files}
+    folder = vendor_dir(rt.vendor.name)
+    return {"directory": str(folder) if folder is not None and folder.is_dir() else None, "files": files}

@@ -29,10 +29,11 @@ class ScenarioReply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     dropped: bool = False
+    after_handler: bool = False  # dropResponse: run the request first, then drop the connection
 
     @classmethod
-    def drop(cls) -> ScenarioReply:
-        return cls(0, dropped=True)  # the journal records status 0
+    def drop(cls, after_handler: bool = False) -> ScenarioReply:
+        return cls(0, dropped=True, after_handler=after_handler)  # the journal records status 0
 
 
 def retry_after_seconds(value: Any, seconds_left: float) -> int | None:
@@ -115,6 +116,9 @@ CORE_ACTIONS: list[Action] = [
         check=_check_respond,
     ),
     action("drop", {"const": True}, ["request"], answers=True),
+    # The request takes effect (the handler runs), then the connection drops before the answer: what a
+    # client sees when a response is lost after the server acted (retry with the same idempotency key).
+    action("dropResponse", {"const": True}, ["request"], answers=True),
     action(
         "delay",
         {

@@ -251,8 +251,8 @@ class ScenarioEngine:
                 await actions.wait(rule.actions["delay"], self.rt.clock)
         if answer is None:
             return None
-        if "drop" in answer.actions:
-            return ScenarioReply.drop()
+        if "drop" in answer.actions or "dropResponse" in answer.actions:
+            return ScenarioReply.drop(after_handler="dropResponse" in answer.actions)
         return self._respond(answer, subject)
 
     def _respond(self, rule: Rule, subject: Subject) -> ScenarioReply:

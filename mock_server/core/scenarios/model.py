@@ -41,7 +41,7 @@ class Rule:
 
     @property
     def responds(self) -> bool:
-        return "respond" in self.actions or "drop" in self.actions
+        return "respond" in self.actions or "drop" in self.actions or "dropResponse" in self.actions
 
     def exhausted(self, scope: str) -> bool:
         return self.times is not None and self.fired.get(scope, 0) >= self.times

@@ -177,8 +177,12 @@ def _check_actions(trigger: str, present: list[str], language: Language, error: 
         if trigger not in language.actions[name].triggers:
             raise error((name,), f"`{name}` is not allowed in a rule evaluated on {trigger} (allowed: {', '.join(allowed)})")
     if trigger not in CORE_TRIGGERS or trigger == "webhook":
-        # a vendor trigger (outcome) or webhook needs the action that implies it
-        implied = [name for name, act in language.actions.items() if act.implies == trigger]
+        # a vendor trigger (outcome) or webhook needs the action that implies it, or another that answers there
+        implied = [
+            name
+            for name, act in language.actions.items()
+            if act.implies == trigger or (act.answers and trigger in act.triggers and trigger != "webhook")
+        ]
         if implied and not any(name in present for name in implied):
             raise error((), f"a rule evaluated on {trigger} needs `{implied[0]}`")
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from mock_server.core.errors import ApiError
+from mock_server.core.errors import ApiError, code_for_status
 
 from .domain import credits
 from .domain import errors as d
+from .domain.autoapply.errors import AutoApplyError
 
 # The Status Codes page's labels (the `error` field) and its fixed messages.
 LABELS = {
@@ -98,6 +99,22 @@ class AutoApplyUnavailable(JoboApiError):
         super().__init__(SEED_MESSAGES[503])
 
 
+class AutoApplyRefusal(JoboApiError):
+    """An Auto Apply refusal (decision J27): the status follows the domain's kind, the code is the domain's."""
+
+    STATUS = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409, "quota": 429, "unavailable": 503}
+
+    def __init__(self, exc: AutoApplyError) -> None:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
+        context: dict[str, Any] = {}
+        if exc.errors is not None:
+            context["errors"] = exc.errors
+        if exc.retry_after is not None:
+            context["retry_after"] = exc.retry_after
+        super().__init__(exc.message, field=exc.field, headers=headers, status=self.STATUS[exc.kind], **context)
+        self.code = exc.code  # type: ignore[misc]
+
+
 def rate_headers(status: Any) -> dict[str, str]:
     """``X-RateLimit-*`` of a :class:`~.domain.ratelimit.WindowStatus`."""
     return {
@@ -110,6 +127,8 @@ def rate_headers(status: Any) -> dict[str, str]:
 
 def from_domain(exc: d.JoboDomainError) -> JoboApiError:
     """The one mapping from the domain's typed refusals to statuses."""
+    if isinstance(exc, AutoApplyError):
+        return AutoApplyRefusal(exc)
     if isinstance(exc, d.InvalidParameter):
         error: JoboApiError = BadRequest(exc.message, field=exc.parameter)
         error.code = exc.code  # type: ignore[misc]
@@ -145,6 +164,15 @@ def from_domain(exc: d.JoboDomainError) -> JoboApiError:
     raise exc  # pragma: no cover - every domain error class is mapped above
 
 
+def _code(exc: ApiError, status: int) -> str:
+    """The machine code of a refusal: its own, or the status's for generic ones (request validation, injected)."""
+    if isinstance(exc, AutoApplyRefusal):
+        return exc.code
+    if exc.code not in ("error", "validation_failed") and not exc.code.endswith("_error"):
+        return exc.code
+    return PROBLEM_CODES.get(status, code_for_status(status) if status not in (400, 422) else "invalid_parameter")
+
+
 def _label(status: int) -> str:
     if status in LABELS:
         return LABELS[status]
@@ -163,18 +191,20 @@ def _message(exc: ApiError) -> str:
     return exc.message
 
 
-def render(exc: ApiError, error_format: str = "docs") -> tuple[int, dict[str, Any], dict[str, str]]:
-    """``(status, body, headers)`` of a refusal. 422 from request validation is a 400 here (the Status Codes page has none)."""
+def render(
+    exc: ApiError, error_format: str = "docs", dialect: str = "default"
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """``(status, body, headers)`` of a refusal. 422 from request validation is a 400 here (the Status Codes page has none).
+
+    The ``auto-apply`` dialect (the operations' ``x-mock-error-dialect``) adds the stable ``code`` to the
+    docs body (and ``errors`` of a validation failure), as every Auto Apply client branches on it (J27).
+    """
     status = 400 if exc.status == 422 else exc.status
     headers = dict(exc.headers)
     message = _message(exc)
     ctx = exc.context
     if error_format == "problem":
-        code = (
-            exc.code
-            if exc.code not in ("error", "validation_failed") and not exc.code.endswith("_error")
-            else (PROBLEM_CODES.get(status, "error"))
-        )
+        code = _code(exc, status)
         body: dict[str, Any] = {
             "type": PROBLEM_TYPES.get(status, "about:blank"),
             "title": _label(status),
@@ -182,6 +212,8 @@ def render(exc: ApiError, error_format: str = "docs") -> tuple[int, dict[str, An
             "detail": message,
             "code": code,
         }
+        if "errors" in ctx:
+            body["errors"] = ctx["errors"]
         if status == 402:
             body.update(credits_required=ctx["credits_required"], credits_balance=ctx["credits_balance"])
         elif status == 429 and "retry_after" in ctx:
@@ -195,6 +227,10 @@ def render(exc: ApiError, error_format: str = "docs") -> tuple[int, dict[str, An
                 "credits_balance": ctx["credits_balance"]}  # fmt: skip
         return status, body, headers
     body = {"status": status, "error": _label(status), "message": message}
+    if dialect == "auto-apply":
+        body["code"] = _code(exc, status)
+        if "errors" in ctx:
+            body["errors"] = ctx["errors"]
     if status == 429 and "retry_after" in ctx:
         body["retry_after"] = ctx["retry_after"]
     if status == 409 and "replacement_request" in ctx:

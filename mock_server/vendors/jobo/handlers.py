@@ -12,10 +12,11 @@ from typing import Any
 from mock_server.core.vendor import Ctx, Handler, Reply
 
 from . import render
+from .autoapply_handlers import AUTO_APPLY_HANDLERS
 from .domain import credits
 from .domain.accounts import Account
 from .domain.search import tri_state
-from .errors import AutoApplyUnavailable, MethodNotAllowed
+from .errors import MethodNotAllowed
 from .world import JoboBackend
 
 
@@ -59,7 +60,7 @@ def get_job(ctx: Ctx) -> Reply:
     if ctx.params["id"] in ("search", "feed"):  # POST-only siblings that GET /api/jobs/{id} would shadow
         raise MethodNotAllowed()
     job = _backend(ctx).world.get_job(ctx.account, ctx.params["id"])
-    return Reply(200, render.job_record(job), _credit_headers(ctx.account))
+    return Reply(200, render.job_json(job), _credit_headers(ctx.account))
 
 
 def get_company(ctx: Ctx) -> Reply:
@@ -112,11 +113,6 @@ def suggest_locations(ctx: Ctx) -> Reply:
     return Reply(200, body, _credit_headers(ctx.account))
 
 
-def auto_apply_unavailable(ctx: Ctx) -> Reply:
-    """Auto Apply is the next issue; until then every path answers the Status Codes page's 503 (decision J16)."""
-    raise AutoApplyUnavailable()
-
-
 HANDLERS: dict[str, Handler] = {
     "searchJobs": search_jobs,
     "searchJobsAdvanced": search_jobs_advanced,
@@ -130,11 +126,5 @@ HANDLERS: dict[str, Handler] = {
     "getConnectorFilters": get_connector_filters,
     "getConnectorFilterOptions": get_connector_filter_options,
     "suggestLocations": suggest_locations,
-    "listAutoApplyApplications": auto_apply_unavailable,
-    "createAutoApplyApplication": auto_apply_unavailable,
-    "getAutoApplyApplication": auto_apply_unavailable,
-    "submitAutoApplyAnswers": auto_apply_unavailable,
-    "cancelAutoApplyApplication": auto_apply_unavailable,
-    "startAutoApplySession": auto_apply_unavailable,
-    "runAutoApply": auto_apply_unavailable,
+    **AUTO_APPLY_HANDLERS,
 }

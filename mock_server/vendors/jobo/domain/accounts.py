@@ -8,6 +8,8 @@ auto-apply issue) and a wallet.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 import string
 from dataclasses import dataclass, field
@@ -42,6 +44,18 @@ def make_key(rng: random.Random, sandbox: bool) -> str:
     return f"jbe_{'test' if sandbox else 'live'}_{head}_{tail}"
 
 
+def default_callback_secret(api_key: str) -> str:
+    """A key's initial ``whsec_`` secret: derived from the key, so it is stable across resets and runs."""
+    digest = hashlib.sha256(f"jobo-callback-secret:{api_key}".encode()).digest()
+    return "whsec_" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def check_callback_secret(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.startswith("whsec_") or len(value) < 14 or len(value) > 200:
+        raise ValueError(f"{name} must be a string starting with whsec_ (14-200 characters)")
+    return value
+
+
 def feed_access(value: object) -> str:
     """The control API's ``feed``: true = subscription, false = none, or one of the three names."""
     if value is True:
@@ -63,6 +77,12 @@ class Account:
     managed_companies: list[str] = field(default_factory=list)
     revoked: bool = False
     callback_url: str | None = None
+    callback_secret: str = ""  # whsec_…: signs Auto Apply callbacks (decision J34)
+    previous_callback_secret: str | None = None  # set while a secret rotates: two signatures
+
+    def __post_init__(self) -> None:
+        if not self.callback_secret:
+            self.callback_secret = default_callback_secret(self.api_key)
 
     @property
     def sandbox(self) -> bool:

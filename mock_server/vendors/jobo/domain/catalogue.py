@@ -91,7 +91,7 @@ class Job:
         "seq", "id", "title", "normalized_title", "alt_titles", "role", "company", "source", "locations",
         "work_model", "employment_type", "experience_level", "skills", "soft_skills", "compensation",
         "salary_usd", "created_at", "updated_at", "date_posted", "valid_through", "expired_at", "version",
-        "flags", "has_summary", "title_text", "full_text", "overrides", "slug",
+        "flags", "has_summary", "title_text", "full_text", "overrides", "slug", "rendered",
     )  # fmt: skip
     # The slots' types (set from keyword arguments, so the type checker reads them here).
     seq: int
@@ -127,6 +127,8 @@ class Job:
         self.overrides: dict[str, Any] = {}
         self.expired_at: float | None = None
         self.version = 0
+        # What a renderer keeps of the job as it is now (opaque here); every change below clears it.
+        self.rendered: Any = None
         for key, value in fields.items():
             setattr(self, key, value)
         self.title_text = self.full_text = ""
@@ -191,9 +193,13 @@ class Catalogue:
         self.expired_log: list[tuple[float, int]] = []  # (expired_at, seq), ascending
         self._next_event = {"discovered": 0, "updated": 0, "expired": 0}
         # One random stream per event kind, consumed in event order: the state at time t depends
-        # only on the seed and t, never on when clients looked.
-        self._streams = {kind: random.Random(seed * 7919 + n) for n, kind in enumerate(self._next_event)}
+        # only on the seed and t, never on when clients looked. Seeded by text, so no stream can be
+        # the generation's own (``Random(seed)``): with integer seeds derived from the seed, seed 0
+        # (the default world's) made the discovered stream replay the first jobs' ids.
+        kind_of = "sandbox" if sandbox else "live"
+        self._streams = {kind: random.Random(f"jobo:{seed}:{kind_of}:{kind}") for kind in self._next_event}
         self.now = start
+        self.version = 0  # bumped by every change to a job or company: what cached search results are keyed by
         rng = random.Random(seed)
         for index in range(companies):
             self._add_company(self._generate_company(rng, index))
@@ -228,6 +234,7 @@ class Catalogue:
         )
 
     def _add_company(self, company: Company) -> None:
+        self.version += 1
         self.companies.append(company)
         self.companies_by_id[company.id] = company
         self.by_company.setdefault(company.id, [])
@@ -317,6 +324,7 @@ class Catalogue:
         self.expired_log.sort()
 
     def _append(self, job: Job) -> Job:
+        self.version += 1
         self.jobs.append(job)
         self.jobs_by_id[job.id] = job
         self.by_company.setdefault(job.company.id, []).append(job)
@@ -327,6 +335,8 @@ class Catalogue:
     def _expire(self, job: Job, at: float) -> None:
         if job.expired_at is not None:
             return
+        self.version += 1
+        job.rendered = None
         job.expired_at = at
         job.valid_through = at
         pos = self._active_pos.pop(job.seq)
@@ -372,6 +382,8 @@ class Catalogue:
         self.now = now
 
     def _update(self, job: Job, at: float, rng: random.Random | None = None) -> None:
+        self.version += 1
+        job.rendered = None
         job.updated_at = max(at, job.updated_at)
         job.version += 1
         job.has_summary = True
@@ -446,6 +458,8 @@ class Catalogue:
         return job
 
     def _pin(self, job: Job, fields: dict[str, Any]) -> None:
+        self.version += 1
+        job.rendered = None
         simple = ("title", "source", "work_model", "employment_type", "experience_level")
         for key in simple:
             if key in fields:
@@ -465,6 +479,8 @@ class Catalogue:
                 job.compensation = (s.get("min"), s.get("max"), currency, period)
                 factor = vocab.YEARLY_FACTOR[period] * vocab.USD_PER_UNIT.get(currency, 1.0)
                 job.salary_usd = ((s.get("min") or 0) * factor, (s.get("max") or s.get("min") or 0) * factor)
+        if "date_posted" in fields:  # Unix seconds or None (the world parses the ISO text)
+            job.date_posted = fields["date_posted"]
         for key in ("description", "summary", "apply_url", "listing_url"):
             if key in fields:
                 job.overrides[key] = fields[key]

@@ -73,3 +73,10 @@ class Wallet:
             raise ValueError(f"debit of {milli} against a balance of {self.balance}")
         self.spent += milli
         return milli
+
+    def refund(self, milli: int) -> int:
+        """Give back ``milli`` of what was spent (an Auto Apply refund, decision J31); the invariant holds."""
+        if milli < 0 or milli > self.spent:
+            raise ValueError(f"refund of {milli} against {self.spent} spent")
+        self.spent -= milli
+        return milli

@@ -17,7 +17,7 @@ from typing import Any
 from .catalogue import Catalogue, Job
 from .cursor import CursorSigner, key_tag
 from .errors import CursorRestartRequired, InvalidParameter
-from .search import JobQuery, build_query, matches, parse_time
+from .search import JobQuery, build_query, matches, parse_time, whole
 
 FEED_FILTERS = ("locations", "sources", "work_models", "employment_types", "experience_levels", "posted_after",
                 "updated_after")  # fmt: skip
@@ -52,12 +52,14 @@ class Scan:
     stable: bool
     position: int
     first: bool
+    scan_id: int = 0  # which scan of the world this is: cursors of two scans never coincide
 
 
 def _check_batch(value: Any, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+    number = whole(value)
+    if number is None or not 1 <= number <= high:
         raise InvalidParameter.out_of_range("batch_size", 1, high)
-    return value
+    return number
 
 
 def open_scan(body: dict[str, Any], *, operation: str, api_key: str, signer: CursorSigner, managed: bool) -> Scan:
@@ -65,7 +67,7 @@ def open_scan(body: dict[str, Any], *, operation: str, api_key: str, signer: Cur
     cursor = body.get("cursor")
     if cursor:
         payload = signer.decode(cursor, operation=operation, api_key=api_key)
-        return Scan(payload["f"], payload["b"], payload["s"], payload["p"], first=False)
+        return Scan(payload["f"], payload["b"], payload["s"], payload["p"], first=False, scan_id=payload.get("i", 0))
     names = MANAGED_FILTERS if managed else FEED_FILTERS
     filters = {name: body[name] for name in names if body.get(name) is not None}
     for name in ("posted_after", "updated_after"):
@@ -110,11 +112,14 @@ def run_scan(
         has_more = position < len(ordered)
     estimated = None
     if scan.first:
-        estimated = sum(1 for job in catalogue.jobs if job.expired_at is None and matches(job, query))
+        if query.has_filters:
+            estimated = sum(1 for job in catalogue.jobs if job.expired_at is None and matches(job, query))
+        else:
+            estimated = catalogue.active_count
     cursor = None
     if has_more:
         payload = {"op": operation, "k": key_tag(api_key), "f": scan.filters, "b": scan.batch_size,
-                   "s": scan.stable, "p": position}  # fmt: skip
+                   "s": scan.stable, "p": position, "i": scan.scan_id}  # fmt: skip
         cursor = signer.encode(payload)
     return FeedPage(jobs, cursor, has_more, estimated, scan.batch_size)
 
@@ -125,9 +130,10 @@ def _stable_page(catalogue: Catalogue, scan: Scan, query: JobQuery) -> tuple[lis
     index = scan.position + 1
     last = scan.position
     count = len(all_jobs)
+    filtered = query.has_filters
     while index < count and len(jobs) < scan.batch_size:
         job = all_jobs[index]
-        if job.expired_at is None and matches(job, query):
+        if job.expired_at is None and (not filtered or matches(job, query)):
             jobs.append(job)
             last = index
         index += 1
@@ -136,7 +142,7 @@ def _stable_page(catalogue: Catalogue, scan: Scan, query: JobQuery) -> tuple[lis
     # Look ahead for one more match, so that has_more is exact.
     while index < count:
         job = all_jobs[index]
-        if job.expired_at is None and matches(job, query):
+        if job.expired_at is None and (not filtered or matches(job, query)):
             return jobs, last, True
         index += 1
     return jobs, last, False

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from . import vocab
@@ -42,6 +44,17 @@ def parse_time(value: str | None, name: str) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.timestamp()
+
+
+def whole(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (JSON Schema's ``integer`` includes ``58.0``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def split_csv(value: str | None) -> list[str] | None:
@@ -136,6 +149,22 @@ class JobQuery:
     @property
     def has_text(self) -> bool:
         return bool(self.include)
+
+    @property
+    def has_filters(self) -> bool:
+        """Any filter :func:`matches` checks (without one, every active job matches: skip the per-job call)."""
+        return any(getattr(self, name) is not None for name in _FILTER_FIELDS)
+
+
+# JobQuery's fields that :func:`matches` reads (free text is scored apart).
+_FILTER_FIELDS = (
+    "locations", "structured_locations", "sources", "work_models", "employment_types", "experience_levels",
+    "skills_in", "skills_out", "industries_in", "industries_out", "companies_in", "companies_out", "categories_in",
+    "categories_out", "company_id", "salary_min", "salary_max", "posted_after", "posted_before", "discovered_after",
+    "discovered_before", "updated_after",
+)  # fmt: skip
+_SINGLE_VALUED_FACETS = {"work_model": "work_model", "experience_level": "experience_level",
+                         "employment_type": "employment_type", "sources": "source"}  # fmt: skip
 
 
 def _enum_set(values: Iterable[str] | None, allowed: tuple[str, ...], name: str, strict: bool) -> frozenset[str] | None:
@@ -334,9 +363,11 @@ def facets(jobs: Sequence[Job], names: tuple[str, ...]) -> dict[str, list[dict[s
     for name in names:
         if name not in FACETS:
             continue  # an unknown facet name (e.g. include_facets=true) asks for nothing
-        counts: Counter[str] = Counter()
-        for job in jobs:
-            counts.update(facet_keys(job, name))
+        # Counted in C (Counter over an iterator): a default search facets every active job.
+        if name in _SINGLE_VALUED_FACETS:
+            counts: Counter[str] = Counter(map(attrgetter(_SINGLE_VALUED_FACETS[name]), jobs))
+        else:
+            counts = Counter(chain.from_iterable(facet_keys(job, name) for job in jobs))
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
         out[name] = [{"key": key, "count": count} for key, count in ranked]
     return out
@@ -352,6 +383,41 @@ class SearchPage:
     facets: dict[str, list[dict[str, int | str]]]
 
 
+def rank(jobs: Iterable[Job], q: JobQuery, *, newest_first: bool = False) -> list[Job]:
+    """Every active job ``q`` matches, ranked: score desc, then newest discovery, then seq."""
+    filtered = q.has_filters
+    if q.include or q.exclude:
+        scored: list[tuple[int, Job]] = []
+        for job in jobs:
+            if job.expired_at is None and (not filtered or matches(job, q)):
+                s = score(job, q)
+                if s:
+                    scored.append((s, job))
+        if newest_first or not q.has_text:
+            scored.sort(key=lambda sj: (-sj[1].created_at, -sj[1].seq))
+        else:
+            scored.sort(key=lambda sj: (-sj[0], -sj[1].created_at, -sj[1].seq))
+        return [job for _, job in scored]
+    # No text: every match scores the same, so the order is the newest discovery first. A catalogue lists
+    # its jobs in discovery order (created_at never decreases along it), so reversing the list sorts it.
+    hits = [job for job in jobs if job.expired_at is None and (not filtered or matches(job, q))]
+    hits.reverse()
+    return hits
+
+
+def page_of(hits: list[Job], counts: dict[str, list[dict[str, int | str]]], *, page: int, page_size: int) -> SearchPage:
+    """One page of ranked ``hits`` (their ``counts`` facets cover them all, not only the page)."""
+    start = (page - 1) * page_size
+    return SearchPage(
+        jobs=hits[start : start + page_size],
+        total=len(hits),
+        page=page,
+        page_size=page_size,
+        total_pages=math.ceil(len(hits) / page_size),
+        facets=counts,
+    )
+
+
 def run_search(
     jobs: Iterable[Job],
     q: JobQuery,
@@ -362,25 +428,6 @@ def run_search(
     newest_first: bool = False,
 ) -> SearchPage:
     """Filter, rank (score desc, then newest discovery, then seq) and cut one page."""
-    scored: list[tuple[int, Job]] = []
-    for job in jobs:
-        if job.expired_at is None and matches(job, q):
-            s = score(job, q)
-            if s:
-                scored.append((s, job))
-    if newest_first or not q.has_text:
-        scored.sort(key=lambda sj: (-sj[1].created_at, -sj[1].seq))
-    else:
-        scored.sort(key=lambda sj: (-sj[0], -sj[1].created_at, -sj[1].seq))
-    total = len(scored)
-    start = (page - 1) * page_size
-    window = [job for _, job in scored[start : start + page_size]]
+    hits = rank(jobs, q, newest_first=newest_first)
     names = DEFAULT_FACETS if include_facets is None else include_facets
-    return SearchPage(
-        jobs=window,
-        total=total,
-        page=page,
-        page_size=page_size,
-        total_pages=math.ceil(total / page_size),
-        facets=facets([job for _, job in scored], names) if names else {},
-    )
+    return page_of(hits, facets(hits, names) if names else {}, page=page, page_size=page_size)

@@ -10,19 +10,41 @@ delivered. A refusal leaves no trace: nothing is charged.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import geo, vocab
-from .accounts import DEMO_FREE_KEY, DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, PLANS, Account, feed_access, is_jobo_key
+from .accounts import (
+    DEMO_FREE_KEY,
+    DEMO_LIVE_KEY,
+    DEMO_SANDBOX_KEY,
+    PLANS,
+    Account,
+    check_callback_secret,
+    feed_access,
+    is_jobo_key,
+)
 from .catalogue import Catalogue, Company, Job, LifeRates
 from .credits import Wallet, to_milli
 from .cursor import CursorSigner
 from .errors import FeedNotIncluded, Forbidden, InvalidParameter, NotFound, Unauthenticated
 from .feed import ExpiredPage, FeedPage, expired_page, open_scan, query_for, run_scan
 from .ratelimit import RateLimiter, WindowStatus
-from .search import SearchPage, build_query, parse_time, query_from_get, run_search, tri_state
+from .search import (
+    DEFAULT_FACETS,
+    SearchPage,
+    build_query,
+    facets,
+    page_of,
+    parse_time,
+    query_from_get,
+    rank,
+    run_search,
+    tri_state,
+    whole,
+)
 
 
 class Clock(Protocol):
@@ -41,8 +63,8 @@ DEFAULT_RATE_LIMITS: dict[str, dict[str, dict[str, int] | None]] = {
 DEFAULT_PRICES = {"search": 1000, "company_jobs": 1000, "feed": 500, "geocode": 1000}
 # The keys of a world without an accounts list (the vendor's default world file lists the same).
 DEFAULT_ACCOUNTS: list[dict[str, Any]] = [
-    {"apiKey": DEMO_LIVE_KEY, "plan": "paid", "feed": "payg", "credits": 100_000},
-    {"apiKey": DEMO_SANDBOX_KEY, "plan": "paid", "feed": "subscription", "credits": 0},
+    {"apiKey": DEMO_LIVE_KEY, "plan": "paid", "feed": "payg", "credits": 100_000, "autoApply": True},
+    {"apiKey": DEMO_SANDBOX_KEY, "plan": "paid", "feed": "subscription", "credits": 0, "autoApply": True},
     {"apiKey": DEMO_FREE_KEY, "plan": "free", "feed": "none", "credits": 1_000},
 ]
 
@@ -84,11 +106,28 @@ def _uuid_param(value: str, name: str = "id") -> str:
 
 
 def _page_params(page: Any, page_size: Any) -> tuple[int, int]:
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+    number, size = whole(page), whole(page_size)
+    if number is None or number < 1:
         raise InvalidParameter("Parameter 'page' must be 1 or greater.", "page")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
+    if size is None or not 1 <= size <= 100:
         raise InvalidParameter.out_of_range("page_size", 1, 100)
-    return page, page_size
+    return number, size
+
+
+SEARCH_CACHE_SIZE = 32  # ranked searches kept (each at most a catalogue's worth of references)
+_PAGE_ONLY = ("page", "page_size", "include_fields")  # parameters that do not change the ranking
+
+
+def _query_key(params: dict[str, Any]) -> str:
+    """The search parameters that decide the ranking and facets, as one comparable text."""
+    return json.dumps({k: v for k, v in params.items() if k not in _PAGE_ONLY}, sort_keys=True, default=str)
+
+
+def _job_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A world file's (or the control API's) job fields with ``date_posted`` parsed to Unix seconds."""
+    if isinstance(fields.get("date_posted"), str):
+        return {**fields, "date_posted": parse_time(fields["date_posted"], "date_posted")}
+    return fields
 
 
 class JoboWorld:
@@ -112,6 +151,8 @@ class JoboWorld:
         self.limiter = RateLimiter()
         self.signer = CursorSigner(hashlib.sha256(f"jobo-cursor:{s.seed}".encode()).digest())
         self.geocode_cache: set[str] = set()
+        self.scans = 0  # feed scans started (numbers each scan's cursors)
+        self._searches: dict[tuple[Any, ...], tuple[list[Job], dict[str, Any]]] = {}  # see search()
         self.demo_key, self.sandbox_key, self.free_key = DEMO_LIVE_KEY, DEMO_SANDBOX_KEY, DEMO_FREE_KEY
         for fields in accounts if accounts is not None else DEFAULT_ACCOUNTS:
             fields = dict(fields)
@@ -154,6 +195,19 @@ class JoboWorld:
             account.managed_companies = [str(c).lower() for c in fields["managedCompanies"]]
         if "callbackUrl" in fields:
             account.callback_url = fields["callbackUrl"]
+        for name, attr in (
+            ("callbackSecret", "callback_secret"),
+            ("previousCallbackSecret", "previous_callback_secret"),
+        ):
+            if name in fields:
+                value = fields[name]
+                if value is None and name == "previousCallbackSecret":
+                    account.previous_callback_secret = None
+                    continue
+                try:
+                    setattr(account, attr, check_callback_secret(value, name))
+                except ValueError as exc:
+                    raise InvalidParameter(str(exc), name) from None
         return account
 
     def authenticate(self, api_key: str | None) -> Account:
@@ -193,6 +247,8 @@ class JoboWorld:
             ),
             "managedCompanies": list(account.managed_companies),
             "callbackUrl": account.callback_url,
+            "callbackSecret": account.callback_secret,
+            "previousCallbackSecret": account.previous_callback_secret,
         }
 
     # ── helpers ─────────────────────────────────────────────────────────────
@@ -223,10 +279,21 @@ class JoboWorld:
         page, page_size = _page_params(params.get("page", 1), params.get("page_size", 25))
         strict = self.settings.strict_enums
         query = build_query(params, strict_enums=strict) if advanced else query_from_get(params, strict_enums=strict)
-        facets = tri_state(params.get("include_facets"))
+        facet_names = tri_state(params.get("include_facets"))
         price = self._price(account, "search")
         self._precheck(account, price, page_size, "job search")
-        result = run_search(self.catalogue(account).jobs, query, page=page, page_size=page_size, include_facets=facets)
+        catalogue = self.catalogue(account)
+        # Ranking and facets depend only on the catalogue and the query, not on the page: kept until
+        # the catalogue changes, so paging through a result (or polling a search) ranks it once.
+        key = (catalogue.sandbox, catalogue.version, advanced, _query_key(params))
+        cached = self._searches.get(key)
+        if cached is None:
+            hits = rank(catalogue.jobs, query)
+            names = DEFAULT_FACETS if facet_names is None else facet_names
+            cached = self._searches[key] = (hits, facets(hits, names) if names else {})
+            while len(self._searches) > SEARCH_CACHE_SIZE:
+                del self._searches[next(iter(self._searches))]
+        result = page_of(cached[0], cached[1], page=page, page_size=page_size)
         return Charged(result, account.wallet.debit(price * len(result.jobs)))
 
     def company_jobs(self, account: Account, company_id: str, params: dict[str, Any]) -> Charged:
@@ -256,6 +323,11 @@ class JoboWorld:
     def feed(self, account: Account, body: dict[str, Any], *, managed: bool = False) -> Charged:
         operation = "managed" if managed else "feed"
         scan = open_scan(body, operation=operation, api_key=account.api_key, signer=self.signer, managed=managed)
+        if scan.first:
+            # Each scan gets an id of its own, so a new scan never hands out a cursor equal to an old one
+            # (a client told to restart can tell, and so can the invariant that it never reuses a cursor).
+            self.scans += 1
+            scan.scan_id = self.scans
         self._require_feed(account)
         company_ids = None
         if managed:
@@ -327,10 +399,10 @@ class JoboWorld:
         return cat
 
     def add_job(self, fields: dict[str, Any], *, sandbox: bool = False) -> Job:
-        return self._control_catalogue(sandbox).add_job(fields, self.clock.now())
+        return self._control_catalogue(sandbox).add_job(_job_fields(fields), self.clock.now())
 
     def update_job(self, job_id: str, fields: dict[str, Any], *, sandbox: bool = False) -> Job:
-        return self._control_catalogue(sandbox).update_job(job_id, fields, self.clock.now())
+        return self._control_catalogue(sandbox).update_job(job_id, _job_fields(fields), self.clock.now())
 
     def expire_job(self, job_id: str, *, sandbox: bool = False) -> Job:
         return self._control_catalogue(sandbox).expire_job(job_id, self.clock.now())
@@ -338,12 +410,47 @@ class JoboWorld:
     def add_company(self, fields: dict[str, Any], *, sandbox: bool = False) -> Company:
         return self._control_catalogue(sandbox).add_company(fields)
 
-    def find(self, job_id: str) -> Job | None:
-        """A job in either catalogue (control API)."""
-        try:
-            return self.live.job(job_id)
-        except NotFound:
+    def find(self, job_id: str) -> tuple[Job, bool] | None:
+        """A job in either catalogue, both brought up to now: ``(job, sandbox)`` (control API)."""
+        for sandbox in (False, True):
             try:
-                return self.sandbox.job(job_id)
+                return self._control_catalogue(sandbox).job(job_id), sandbox
             except NotFound:
-                return None
+                continue
+        return None
+
+    def put_job(self, job_id: str, fields: dict[str, Any]) -> tuple[Job, bool, bool]:
+        """Add (discovered now) or update (updated now) the job ``job_id``: ``(job, sandbox, created)``.
+
+        ``fields`` are a world file's ``jobs`` entry; ``sandbox`` picks a new job's catalogue and must
+        match an existing one's. A bad value raises :class:`InvalidParameter`."""
+        job_id = _uuid_param(job_id, "jobId")
+        fields = dict(fields)
+        wanted = fields.pop("sandbox", None)
+        fields.pop("id", None)
+        found = self.find(job_id)
+        if found is not None:
+            job, sandbox = found
+            if wanted is not None and bool(wanted) != sandbox:
+                where = "sandbox" if sandbox else "live"
+                raise InvalidParameter(f"Job '{job_id}' is in the {where} catalogue.", "sandbox")
+            return self._with_company(lambda: self.update_job(job_id, fields, sandbox=sandbox)), sandbox, False
+        sandbox = bool(wanted)
+        job = self._with_company(lambda: self.add_job({**fields, "id": job_id}, sandbox=sandbox))
+        return job, sandbox, True
+
+    def expire_now(self, job_id: str) -> tuple[Job, bool] | None:
+        """Expire a job at the current time (nothing changes if it already expired): ``(job, sandbox)``."""
+        found = self.find(job_id)
+        if found is None:
+            return None
+        job, sandbox = found
+        return self.expire_job(job.id, sandbox=sandbox), sandbox
+
+    @staticmethod
+    def _with_company(make: Any) -> Job:
+        try:
+            job: Job = make()
+        except NotFound as exc:  # only the company can be missing here: the job was looked up first
+            raise InvalidParameter(f"company_id: no company '{exc.ident}' in this catalogue.", "company_id") from None
+        return job
