@@ -145,6 +145,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     start, end = "<!-- jobo-bench:start -->", "<!-- jobo-bench:end -->"
     if start in old and end in old:
         lines += ["", start + old.split(start, 1)[1].split(end, 1)[0] + end]
+    lines += _kept_sections(path)
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -310,3 +311,24 @@ def _spreads(http: dict[str, Any]) -> list[str]:
             f"| {int(row['non2xx']['max'])} |"
         )
     return lines
+# Sections other benchmarks write into RESULTS.md (e.g. bench/webhook_soak.py): kept as they are.
+KEPT_SECTIONS = ("## Webhook soak",)
+
+
+def _kept_sections(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    text = path.read_text()
+    kept: list[str] = []
+    for heading in KEPT_SECTIONS:
+        start = text.find(heading)
+        if start < 0:
+            continue
+        end = text.find("\n## ", start + len(heading))
+        kept += ["", (text[start:end] if end >= 0 else text[start:]).strip()]
+    return kept
+
+
+def start_spread(results: dict[str, Any]) -> list[float]:
+    s = results["startup"]["process_to_first_200_s"]
+    return [s["min"], s["median"], s["max"]]

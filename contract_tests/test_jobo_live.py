@@ -41,9 +41,12 @@ class JoboTarget:
         """Mock only: the sandbox key's and the demo key's credits, and the catalogue's size."""
         if not self.is_mock:
             return None
-        state = httpx.get(f"{self.base_url}/_mock/state", timeout=10).json()
-        accounts = {a["apiKey"]: a["credits"] for a in state["accounts"]}
-        return {"sandbox": accounts[self.api_key], "demo": accounts[DEMO_LIVE_KEY], "catalogue": state["catalogue"]}
+        state = httpx.get(f"{self.base_url}/_mock/state", timeout=10).json()  # keys are masked there
+
+        def credits(key: str) -> Any:
+            return httpx.get(f"{self.base_url}/_mock/accounts/{key}", timeout=10).json()["credits"]
+
+        return {"sandbox": credits(self.api_key), "demo": credits(DEMO_LIVE_KEY), "catalogue": state["catalogue"]}
 
 
 @pytest.fixture(scope="module")

@@ -105,7 +105,13 @@ def _serve_parser(sub: argparse._SubParsersAction, vendors: str) -> None:  # typ
         "--server",
         choices=("granian", "uvicorn"),
         default=None,
-        help="HTTP server: granian (default; Rust, the fastest in bench/RESULTS.md) or uvicorn (httptools + uvloop)",
+        help="HTTP server: uvicorn (default; httptools + uvloop, with the connection limits of docs/security.md) or granian (Rust, the fastest in bench/RESULTS.md)",
+    )
+    p.add_argument(
+        "--control-token",
+        default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+        metavar="TOKEN",
+        help=f"require the header X-Mock-Control-Token: TOKEN on /_mock/* (default: ${CONTROL_TOKEN_ENV}, else no token)",
     )
     p.add_argument(
         "--url-file",
@@ -171,6 +177,9 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
     human: TextIO = sys.stderr if args.json else sys.stdout
     _remove_url_file(args)  # a stale file from an earlier run must not be mistaken for this one
     runtime = build_runtime(args)
+    runtime.control_token = getattr(args, "control_token", None)
+    if not _is_loopback(args.host):
+        print(_exposed_warning(args.host, bool(runtime.control_token)), file=sys.stderr, flush=True)
     app = create_app(runtime)
     state_note = _restore_state(runtime, args.state_file) if args.state_file else None
     journal_file = _open_journal_file(runtime, args.journal_file) if args.journal_file else None
@@ -196,6 +205,9 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
     if journal_file is not None:
         print(f"  journal file: {args.journal_file}", file=human, flush=True)
     print(f"  dashboard: {url}/_mock/ui", file=human, flush=True)
+    if runtime.control_token:
+        print("  control API: X-Mock-Control-Token required (except /_mock/health)", file=human, flush=True)
+    _raise_fd_limit()
     gc_policy.install()  # the world, and what traffic adds to it, out of the collector's pauses
     runtime.reset_hooks.append(gc_policy.collect_and_freeze)
 
@@ -230,6 +242,49 @@ def _serve(args: argparse.Namespace, stopper: _Stopper) -> int:
         _save_state(runtime, args.state_file, human)
     print("uphunt-mock stopped", file=human, flush=True)
     return 0
+
+
+CONTROL_TOKEN_ENV = "UPHUNT_MOCK_CONTROL_TOKEN"
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def _exposed_warning(host: str, has_token: bool) -> str:
+    """The loud banner for ``--host`` on a non-loopback address (docs/security.md)."""
+    control = (
+        "The control API (/_mock/*) needs the X-Mock-Control-Token you set."
+        if has_token
+        else "The control API (/_mock/*) has NO authentication: anyone who reaches this port can reset the world, "
+        "load scenarios, read the state and the request journal. Pass --control-token TOKEN (or set "
+        f"{CONTROL_TOKEN_ENV}) or bind 127.0.0.1."
+    )
+    bar = "!" * 78
+    return (
+        f"{bar}\nWARNING: uphunt-mock is listening on {host}, not only on this machine's loopback.\n"
+        f"It is a test double: plain HTTP, fake keys, no hardening against a hostile network.\n{control}\n{bar}"
+    )
+
+
+def _raise_fd_limit() -> None:
+    """Use the hard limit on open files: a soft limit of 1024 runs out with ~1,000 client connections."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _restore_state(runtime: Any, path: str) -> str:

@@ -36,6 +36,7 @@ first used, so merely having the plugin installed costs nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="scenario file loaded into every uphunt_mock fixture (repeatable)")
     group.addoption("--uphunt-mock-clock", metavar="CLOCK", default="manual",
                     help="clock of the uphunt_mock fixtures: manual (default), real or scale=F")
+    group.addoption("--uphunt-mock-control-token", metavar="TOKEN", default=os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN"),
+                    help="start the fixtures' mocks with this control token (default: $UPHUNT_MOCK_CONTROL_TOKEN)")
     pytest_jobo.add_options(parser)
 
 
@@ -78,20 +81,21 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "world": config.getoption("--uphunt-mock-world"),
         "scenarios": list(config.getoption("--uphunt-mock-scenario")),
         "clock": config.getoption("--uphunt-mock-clock"),
+        "control_token": config.getoption("--uphunt-mock-control-token"),
     }
 
 
-def _start(world: Any, clock: str, seed: int | None = None) -> MockServer:
+def _start(world: Any, clock: str, seed: int | None = None, control_token: str | None = None) -> MockServer:
     from .testing import MockServer
 
-    return MockServer(world=world, clock=clock, seed=seed).start()
+    return MockServer(world=world, clock=clock, seed=seed, control_token=control_token).start()
 
 
 @pytest.fixture(scope="session")
 def uphunt_mock_session(pytestconfig: pytest.Config) -> Iterator[UpHuntMock]:
     """One mock server for the whole session (per xdist worker), configured by the command-line options."""
     opts = _options(pytestconfig)
-    server = _start(opts["world"], opts["clock"])
+    server = _start(opts["world"], opts["clock"], control_token=opts["control_token"])
     handle = server.handle()
     handle.default_scenarios = list(opts["scenarios"])
     try:
@@ -132,7 +136,7 @@ def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
         finally:
             handle.close()
         return
-    server = _start(world, clock, conf.get("seed"))  # this test needs a world or clock of its own
+    server = _start(world, clock, conf.get("seed"), opts["control_token"])  # this test needs a world or clock of its own
     handle = server.handle(api_key)
     handle.default_scenarios = scenarios
     try:

@@ -31,7 +31,7 @@ def test_state_reset_and_accounts(runtime: Runtime, client: TestClient) -> None:
     state = client.get("/_mock/state").json()
     assert state["clock"]["now"] == EPOCH_MS
     mine = [a for a in state["applications"] if a["jobId"] == JOB]
-    assert len(mine) == 1 and mine[0]["applicationStatus"] == "processing" and mine[0]["apiKey"] == "sk_uph****_key"
+    assert len(mine) == 1 and mine[0]["applicationStatus"] == "processing" and mine[0]["apiKey"] == "sk_************key"
     put = client.put(f"/_mock/accounts/{DEMO_KEY}", json={"credits": 7, "connects": 3})
     assert put.status_code == 200
     assert (put.json()["credits"], put.json()["connects"]) == ({"available": 7, "reserved": 1, "spent": 1, "granted": 9}, 3)
@@ -86,7 +86,7 @@ def test_requests_journal_filters_limit_and_clear(client: TestClient) -> None:
     ]
     apply_row = rows[-1]
     assert apply_row["method"] == "POST" and apply_row["path"] == "/api/auto-apply-v2/apply" and apply_row["query"] == {}
-    assert apply_row["headers"]["x-api-key"] == "sk_uph****_key" and apply_row["body"] == {"jobId": JOB, "coverLetter": "Hi"}
+    assert apply_row["headers"]["x-api-key"] == "sk_************key" and apply_row["body"] == {"jobId": JOB, "coverLetter": "Hi"}
     assert apply_row["time"] == EPOCH_MS and apply_row["latencyMs"] >= 0
     assert [e["status"] for e in client.get("/_mock/requests", params={"status": 503}).json()["requests"]] == [503]
     only_apply = client.get("/_mock/requests", params={"operationId": "applyToJob"}).json()["requests"]
@@ -94,7 +94,7 @@ def test_requests_journal_filters_limit_and_clear(client: TestClient) -> None:
     assert [e["id"] for e in client.get("/_mock/requests", params={"limit": 2}).json()["requests"]] == [rows[2]["id"], rows[3]["id"]]
     assert client.get("/_mock/requests", params={"limit": 0}).status_code == 422
     assert client.get("/_mock/requests", params={"limit": "x"}).status_code == 400
-    assert client.delete("/_mock/requests").json() == {"requests": [], "dropped": 0, "capacity": 1000}
+    assert client.delete("/_mock/requests").json() == {"requests": [], "dropped": 0, "capacity": 1000, "bytes": 0, "maxBytes": 16 * 1024 * 1024}
     assert client.get("/_mock/requests").json()["requests"] == []
 
 

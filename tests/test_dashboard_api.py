@@ -81,7 +81,7 @@ def test_timeline_follows_an_application_from_queued_to_terminal(fixed_client: T
     assert body["applications"][1] == {
         "id": queue_id,
         "label": JOB,
-        "account": "sk_uph****_key",
+        "account": "sk_************key",
         "group": "agency_demo",
         "state": "processing",
         "terminal": False,
@@ -248,7 +248,10 @@ def test_journal_filters_by_key_rule_and_after(client: TestClient) -> None:
         return [e["id"] for e in r.json()["requests"]]
 
     assert ids(apiKey=DEMO_KEY) == [1, 3]
-    assert ids(apiKey="sk_uph****_key") == [1, 2, 3]  # a masked key matches every key masked alike
+    # a masked key matches every key masked alike (here only the demo key: the second key is longer,
+    # so its mask has more stars)
+    assert ids(apiKey="sk_************key") == [1, 3]
+    assert ids(apiKey="sk_**************key") == [2]
     assert ids(apiKey=SECOND_KEY) == [2]
     assert ids(matchedRule="t/0") == [2] and ids(matchedRule="*") == [2] and ids(matchedRule="t/9") == []
     assert ids(after=1) == [2, 3] and ids(after=1, limit=1) == [3] and ids(after=3) == []

@@ -157,7 +157,7 @@ def test_requests_journal_helpers(uphunt_mock: UpHuntMock) -> None:
     assert log.for_queue(queued["queueId"]).statuses == [200]
     assert log.with_status(429)[0].matched_rule == "fault-schedule/0"
     assert log.after(applies[1]) == log[2:]
-    assert log[0].api_key == "sk_uph****_key"  # masked by the journal
+    assert log[0].api_key == "sk_************key"  # masked by the journal
     assert str(log[0]) == f"#{log[0].id} t={EPOCH:.3f} POST /api/auto-apply-v2/apply {JOB} -> 429 [rule fault-schedule/0]"
 
     log.for_job(JOB).assert_no_request_within(5, after=applies[0])  # same job: 6 s later

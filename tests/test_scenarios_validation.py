@@ -21,7 +21,7 @@ CASES = [
     ("rules:\n" + GOOD_RULE + "  - match: {operationId: applyToJob, colour: red}\n    respond: {status: 500}\n", 4,
      "rules[1].match: unknown key(s): 'colour' was unexpected"),
     ("rules:\n  - match:\n      path: {regex: 'api/(v1'}\n    respond: {status: 500}\n", 3,
-     "rules[0].match.path.regex: invalid regular expression: missing ), unterminated subpattern at position 4"),
+     "rules[0].match.path.regex: invalid regular expression: missing ): api/(v1 (regexes run on RE2: no backreferences or lookaround)"),
     ("rules:\n  - match: {operationId: applyToJob}\n    respond: {status: 99}\n", 3,
      "rules[0].respond.status: 99 is less than the minimum of 200"),
     ("name: x\nrules:\n  - match: {operationId: applyToJob}\n", 3,

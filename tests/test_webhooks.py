@@ -537,7 +537,10 @@ def test_a_pooled_connection_closed_after_a_500_is_retried_fresh_not_counted() -
             (delivery,) = mock.deliveries()
         assert [(a["attempt"], a["status"], a["error"]) for a in delivery["attempts"]] == [(1, 500, None), (2, 204, None)]
         assert delivery["state"] == "delivered"
-        assert receiver.unanswered == 1  # the stale connection was really hit, and the request went again on a fresh one
+        # The attempt after a failure goes out on a new connection (the dispatcher's lanes never reuse one
+        # after a failed attempt), so the connection the receiver closes is never even tried; post_once
+        # still covers a pooled connection closed while idle, for first attempts.
+        assert receiver.unanswered == 0
         assert receiver.received == [delivery["deliveryId"]] * 2
     finally:
         receiver.stop()

@@ -7,7 +7,8 @@ The pipeline for a vendor's API request (:func:`_serve_api`), stage by stage:
 3. request hooks (scenarios): respond / delay / drop before the handler;
 4. authenticate (401): :meth:`Vendor.authenticate`;
 5. rate-limit (429 + Retry-After, no side effect): :meth:`Vendor.admit`;
-6. convert and validate parameters and body against the spec (400 / 422);
+6. convert and validate parameters and body against the spec (400 / 422; a body whose
+   Content-Type is not JSON: 415);
 7. call the vendor's handler for the operation, which calls the domain;
    every refusal is an :class:`ApiError` rendered by :meth:`Vendor.render_error`;
 8. add the X-RateLimit-* headers and finish the journal entry (with the response
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import inspect
 import json
 import logging
@@ -33,7 +35,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 try:  # the fast JSON encoder (a dependency; the standard library stands in if it is missing)
     import orjson
@@ -44,10 +46,16 @@ from .clock import ManualClock, pinned, reset_pin, set_pin
 from .control import CONTROL_HANDLERS
 from .docs_page import ServedSpec, docs_routes
 from .errors import ApiError
-from .journal import keep_response
 from .runtime import RequestInfo, Runtime
 from .spec import Operation, compile_operations, load_spec
-from .validation import MAX_BODY_BYTES, RequestInvalid, check_params, convert_params, parse_body
+from .validation import (
+    MAX_BODY_BYTES,
+    RequestInvalid,
+    check_json_content_type,
+    check_params,
+    convert_params,
+    parse_body,
+)
 from .vendor import Ctx, Reply
 
 _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -214,9 +222,11 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         # 5. rate limit (no side effect when refused)
         if principal is not None:
             limit_headers = vendor.admit(rt, op, principal, request.headers)
-        # 6. validate
+        # 6. validate (a body sent as something other than JSON: 415, docs/decisions.md)
         params = convert_params(op, request.query_params, request.path_params)
         check_params(op, params)
+        if raw and op.body_json and (op.body_validator is not None or op.body_required):
+            check_json_content_type(request.headers.get("content-type"))  # multipart etc. per the spec's requestBody
         body = parse_body(op, raw)
         # 7. handle
         try:
@@ -311,7 +321,7 @@ class _ApiEndpoint:
             if not isinstance(response, _Reply):
                 response = await response
         entry.status = response.status_code
-        entry.raw_response = keep_response(response)  # a large body: its start and size only
+        rt.journal.responded(entry, response)  # a large body: its start and size only
         await response(scope, receive, send)
         entry.latency_ms = (time.perf_counter() - started) * 1000
         if rt.journal_sinks:
@@ -408,7 +418,7 @@ def _control_endpoint(rt: Runtime, op: Operation) -> Callable[[Request], Any]:
             params = convert_params(op, request.query_params, request.path_params)
             check_params(op, params)
             # x-mock-raw-body: the handler parses the body itself (e.g. YAML or JSON scenario documents)
-            body = raw.decode("utf-8", "replace") if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
+            body = raw if op.raw.get("x-mock-raw-body") else parse_body(op, raw)
             if op.method != "GET":
                 rt.meters.sample()  # what API requests changed, at the simulated time they did, before time moves
             result = handler(rt, params, body)
@@ -451,6 +461,10 @@ class MockApp(Starlette):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
         if endpoint is None:
+            if scope["type"] == "http" and self.runtime.control_token and not _control_allowed(scope, self.runtime.control_token):
+                message = f"this mock's control API needs the header {CONTROL_TOKEN_HEADER} (it was started with --control-token)"
+                await _Reply(401, {"error": message})(scope, receive, send)
+                return
             await super().__call__(scope, receive, send)
             return
         try:
@@ -461,14 +475,39 @@ class MockApp(Starlette):
                 await _Reply(500, _server_error_body(exc))(scope, receive, send)
 
 
+CONTROL_TOKEN_HEADER = "X-Mock-Control-Token"
+_TOKEN_HEADER_BYTES = CONTROL_TOKEN_HEADER.lower().encode()
+_OPEN_CONTROL_PATHS = frozenset({"/_mock/health", "/_mock/openapi.json"})  # liveness and the public contract
+
+
+def _control_allowed(scope: Any, token: str) -> bool:
+    """Outside ``/_mock/`` (and for the liveness probe and the control spec) always; inside, only with the
+    token (constant-time compare)."""
+    path: str = scope.get("path", "")
+    if not path.startswith("/_mock/") or path in _OPEN_CONTROL_PATHS:
+        return True
+    sent = next((v for k, v in scope["headers"] if k == _TOKEN_HEADER_BYTES), b"")
+    return hmac.compare_digest(sent, token.encode())
+
+
 def _demo_key(rt: Runtime) -> str | None:
     """The key /docs fills in for "Try it out": the vendor's demo key if this world has that account,
     else the world's first account (a world file may replace the default accounts)."""
     key = rt.vendor.demo_api_key
     if rt.account_view(key) is not None:
         return key
-    accounts = rt.state().get("accounts") or []
-    return accounts[0].get("apiKey") if accounts else None
+    keys = rt.vendor.api_keys(rt)  # unmasked (the state masks them)
+    return keys[0] if keys else None
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of the app serves on the request's path (HEAD with GET), for a 405's Allow."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return ", ".join(sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m)))
 
 
 def _server_error_body(exc: Exception) -> dict[str, str]:
@@ -523,6 +562,9 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
             message = f"Not found: {request.method} {request.url.path}"
         elif exc.status_code == 405:
             message = f"Method {request.method} not allowed on {request.url.path}"
+            # Each operation is its own route: Starlette's Allow names only the first route that
+            # matched the path, so a path with GET, POST and DELETE said "GET, HEAD". Name them all.
+            return json_response(405, {"error": message}, {"Allow": _allowed_methods(request)})
         else:
             message = exc.detail
         return json_response(exc.status_code, {"error": message}, dict(exc.headers or {}))

@@ -9,6 +9,7 @@ event stream (:mod:`mock_server.core.dashboard.control`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ def reset_world(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult
 
 
 def get_state(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    return 200, rt.state()
+    return 200, rt.state(params.get("limit"), params.get("cursor"))
 
 
 def get_clock(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
@@ -141,24 +142,47 @@ def list_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResu
         after=params.get("after"),
         limit=params.get("limit"),
     )
-    return 200, {"requests": [e.as_dict() for e in entries], "dropped": rt.journal.dropped, "capacity": rt.journal.capacity}
+    journal = rt.journal
+    return 200, {
+        "requests": [e.as_dict() for e in entries],
+        "dropped": journal.dropped,
+        "capacity": journal.capacity,
+        "bytes": journal.kept_bytes,
+        "maxBytes": journal.max_bytes,
+    }
 
 
 def clear_requests(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     rt.journal.clear()
-    return 200, {"requests": [], "dropped": 0, "capacity": rt.journal.capacity}
+    return 200, {
+        "requests": [],
+        "dropped": 0,
+        "capacity": rt.journal.capacity,
+        "bytes": 0,
+        "maxBytes": rt.journal.max_bytes,
+    }
 
 
 def list_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
     return 200, {"scenarios": rt.scenarios.list()}
 
 
-def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
-    """The body arrives as text (x-mock-raw-body): YAML or JSON, validated with line numbers."""
+async def load_scenarios(rt: Runtime, params: dict[str, Any], body: Any) -> ControlResult:
+    """The body arrives as bytes (x-mock-raw-body): UTF-8 YAML or JSON, validated with line numbers.
+
+    Parsing and validating run in a worker thread: a 1 MiB, 15,000-rule document takes seconds
+    of CPU, during which the event loop keeps answering other requests. Installing is on the loop.
+    """
     from .yaml_source import SourceError
 
     try:
-        rt.scenarios.load(body or "", "request")
+        try:
+            text = body.decode("utf-8") if isinstance(body, bytes) else (body or "")
+        except UnicodeDecodeError as exc:
+            reason = f"the body is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            raise SourceError("request", None, reason) from None
+        scenario = await asyncio.to_thread(rt.scenarios.check, text, "request")
+        rt.scenarios.install(scenario, "request", text)
     except SourceError as exc:
         return 400, {"error": f"Invalid scenario: {exc}", "file": None, "line": exc.line, "reason": exc.reason}
     return 201, {"scenarios": rt.scenarios.list()}

@@ -129,7 +129,12 @@ def _preauthorize(spec: dict[str, Any], key: str | None) -> dict[str, str]:
     schemes = spec.get("components", {}).get("securitySchemes", {})
     if not key:
         return {}
-    return {name: key for name, scheme in schemes.items() if scheme.get("type") == "apiKey"}
+    return {
+        name: key
+        for name, scheme in schemes.items()
+        # not the control API's token (serve --control-token): the demo key is not it
+        if scheme.get("type") == "apiKey" and str(scheme.get("name", "")).lower() != "x-mock-control-token"
+    }
 
 
 def _json_in_html(value: Any) -> str:

@@ -6,8 +6,8 @@ are masked wherever an entry is shown.
 
 Recording is on every request's hot path, so an entry keeps what the
 server already has (the raw query string, the ASGI header pairs, the body
-bytes, the response object that was sent) and decodes, masks and clips only
-when someone reads the journal.
+bytes, the response object that was sent), cut to the limits below, and
+decodes and masks only when someone reads the journal.
 """
 
 from __future__ import annotations
@@ -20,12 +20,32 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-MAX_BODY_CHARS = 16 * 1024
+MAX_BODY_CHARS = 16 * 1024  # bytes (or characters) of a body an entry keeps; the rest is cut at recording
+MAX_HEADER_VALUE = 1024  # bytes of one header value an entry keeps
+MAX_HEADERS = 8 * 1024  # bytes of header names and values an entry keeps (later headers are left out)
+MAX_QUERY = 4 * 1024  # bytes of the query string an entry keeps
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # what all entries together may keep (settings.journal.maxBytes)
 # Bytes of a response body an entry keeps: a larger body keeps its start (what the journal shows of a
 # long text anyway) and its size, so a journal of 1,000 entries never holds 1,000 copies of a 2.7 MB
 # Jobo feed page (it did: 2.7 GB).
 RESPONSE_BODY_LIMIT = MAX_BODY_CHARS
-_SECRET_HEADERS = ("x-api-key", "authorization")
+_ENTRY_OVERHEAD = 512  # bytes an entry costs besides its kept data (the object, its fields)
+# Names (lower-case, without - and _) of headers, query parameters and JSON fields that carry
+# credentials: their values are masked wherever the journal is shown.
+_SECRET_NAMES = frozenset(
+    {
+        "xapikey",
+        "apikey",
+        "apitoken",
+        "authorization",
+        "proxyauthorization",
+        "token",
+        "accesstoken",
+        "secret",
+        "password",
+        "legacykey",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -41,6 +61,10 @@ class Entry:
     latency_ms: float = 0.0  # real (wall) time the mock spent, including scenario delays
     operation_id: str | None = None
     matched_rule: str | None = None
+    body_bytes: int = 0  # size of the body as received
+    header_bytes: int = 0  # size of the header names and values as received
+    truncated: bool = False  # the body, headers or query were cut to the journal's limits
+    kept: int = 0  # bytes this entry keeps (counted against Journal.max_bytes)
     # The response as sent: an object with ``status_code``, ``body`` (bytes) and either
     # ``raw_headers`` (ASGI pairs, a Starlette Response) or ``headers`` (a dict). None: none sent.
     raw_response: Any = None
@@ -49,8 +73,10 @@ class Entry:
     def query(self) -> dict[str, Any]:
         if isinstance(self.raw_query, (bytes, str)):
             text = self.raw_query.decode("latin-1") if isinstance(self.raw_query, bytes) else self.raw_query
-            return dict(parse_qsl(text, keep_blank_values=True))
-        return dict(self.raw_query)
+            pairs = parse_qsl(text, keep_blank_values=True)
+        else:
+            pairs = list(self.raw_query.items())
+        return {k: mask_secret(v) if isinstance(v, str) and is_secret_name(k) else v for k, v in pairs}
 
     @property
     def headers(self) -> dict[str, str]:
@@ -61,12 +87,13 @@ class Entry:
         for key, value in pairs:
             name = key.decode("latin-1") if isinstance(key, bytes) else key
             text = value.decode("latin-1") if isinstance(value, bytes) else value
-            out[name] = mask_secret(text) if name.lower() in _SECRET_HEADERS else text
+            lower = name.lower()
+            out[name] = mask_cookie(text) if lower == "cookie" else mask_secret(text) if is_secret_name(lower) else text
         return out
 
     @property
     def body(self) -> Any:
-        return _decode_body(self.raw_body)
+        return _decode_body(self.raw_body, self.body_bytes)
 
     @property
     def api_key(self) -> str | None:
@@ -106,7 +133,7 @@ class Entry:
         if size is not None:  # a large body, kept in part (see keep_response)
             shown: Any = body[:MAX_BODY_CHARS].decode("utf-8", "replace") + f"… ({size} bytes)"
         else:
-            shown = _decode_body(body)
+            shown = _decode_body(body, len(body))
         return {"status": status, "headers": headers, "body": shown}
 
     def mentions(self, text: str) -> bool:
@@ -133,6 +160,9 @@ class Entry:
             "latencyMs": round(self.latency_ms, 3),
             "operationId": self.operation_id,
             "matchedRule": self.matched_rule,
+            "bodyBytes": self.body_bytes,
+            "headerBytes": self.header_bytes,
+            "truncated": self.truncated,
             "response": self.response,
         }
 
@@ -147,35 +177,108 @@ class SentResponse:
 
 
 def mask_secret(value: str) -> str:
-    if value.lower().startswith("bearer "):
-        return "Bearer " + mask_secret(value[7:])
-    if len(value) <= 8:
+    """A secret as it may be shown: at most a third of its characters (and never more than 10),
+    split between its start and its end; one ``*`` per hidden character (at most 16), so keys that
+    differ only in the middle or in length still look different. Up to 5 characters: ``****``."""
+    if value[:7].lower() == "bearer ":
+        return value[:7] + mask_secret(value[7:])
+    if value[:6].lower() == "basic ":
+        return value[:6] + mask_secret(value[6:])
+    visible = min(10, len(value) // 3)
+    if visible < 2:
         return "****"
-    return f"{value[:6]}****{value[-4:]}"
+    tail = min(4, visible // 2)
+    head = visible - tail
+    return f"{value[:head]}{'*' * min(16, len(value) - visible)}{value[-tail:]}"
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header, query parameter or JSON field called ``name`` carries a credential."""
+    return name.lower().replace("-", "").replace("_", "") in _SECRET_NAMES
+
+
+def mask_cookie(value: str) -> str:
+    """Every cookie's value masked (a cookie is as good as a key), names kept."""
+    parts = []
+    for part in value.split(";"):
+        name, sep, cookie = part.partition("=")
+        parts.append(f"{name}={mask_secret(cookie.strip())}" if sep else mask_secret(part))
+    return ";".join(parts)
+
+
+def mask_fields(value: Any, depth: int = 0) -> Any:
+    """A JSON value with the string of every credential-named field masked (nesting bounded)."""
+    if depth > 32:
+        return value
+    if isinstance(value, dict):
+        return {
+            k: mask_secret(v) if isinstance(v, str) and is_secret_name(str(k)) else mask_fields(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_fields(v, depth + 1) for v in value]
+    return value
 
 
 @dataclass
 class Journal:
+    """The newest ``capacity`` entries, keeping at most ``max_bytes`` of request data in all.
+
+    Each entry keeps at most :data:`MAX_BODY_CHARS` of its body, :data:`MAX_HEADERS` of its
+    headers (values cut at :data:`MAX_HEADER_VALUE`) and :data:`MAX_QUERY` of its query, with the
+    sizes as received; so 1,000 requests with 8 MiB headers cost kilobytes, not gigabytes.
+    """
+
     capacity: int = 1000
+    max_bytes: int = DEFAULT_MAX_BYTES
     entries: deque[Entry] = field(default_factory=deque)
     dropped: int = 0
+    kept_bytes: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def start(self, time_ms: int, method: str, path: str, query: Any, headers: Any, body: Any) -> Entry:
         """Record a request; ``query``/``headers``/``body`` may be raw (bytes, ASGI pairs) or decoded."""
+        truncated = False
+        body_bytes = len(body) if isinstance(body, (bytes, str)) else 0
+        if body_bytes > MAX_BODY_CHARS:
+            body, truncated = body[:MAX_BODY_CHARS], True
+        if isinstance(query, (bytes, str)) and len(query) > MAX_QUERY:
+            query, truncated = query[:MAX_QUERY], True
+        headers, header_bytes, clipped = _keep_headers(headers)
         entry = Entry(next(self._ids), time_ms, method, path, query, headers, body)
+        entry.body_bytes, entry.header_bytes, entry.truncated = body_bytes, header_bytes, truncated or clipped
         if self.capacity <= 0:
             self.dropped += 1
             return entry
-        if len(self.entries) >= self.capacity:
-            self.entries.popleft()
-            self.dropped += 1
+        entry.kept = _ENTRY_OVERHEAD + min(body_bytes, MAX_BODY_CHARS) + min(header_bytes, MAX_HEADERS) + len(query)
         self.entries.append(entry)
+        self.kept_bytes += entry.kept
+        self._evict()
         return entry
 
+    def responded(self, entry: Entry, response: Any) -> None:
+        """Keep the response sent for ``entry`` (a large body: its start and size, :func:`keep_response`);
+        what is kept of its body counts against :attr:`max_bytes` too."""
+        entry.raw_response = keep_response(response)
+        size = len(getattr(entry.raw_response, "body", b"") or b"")
+        if entry.kept and size:
+            entry.kept += size
+            self.kept_bytes += size
+            self._evict()
+
+    def _evict(self) -> None:
+        while len(self.entries) > self.capacity or (self.kept_bytes > self.max_bytes and len(self.entries) > 1):
+            gone = self.entries.popleft()
+            self.kept_bytes -= gone.kept
+            gone.kept = 0  # no longer counted: a late response is not added (responded)
+            self.dropped += 1
+
     def clear(self) -> None:
+        for entry in self.entries:
+            entry.kept = 0
         self.entries.clear()
         self.dropped = 0
+        self.kept_bytes = 0
 
     def as_list(self) -> list[dict[str, Any]]:
         return [e.as_dict() for e in self.entries]
@@ -234,8 +337,28 @@ def keep_response(response: Any) -> Any:
     return KeptResponse(response.status_code, headers, raw_headers, bytes(body[:RESPONSE_BODY_LIMIT]), len(body))
 
 
-def _decode_body(raw: Any) -> Any:
-    """A body as the journal shows it: parsed JSON, else text, else None when empty; long text clipped."""
+def _keep_headers(headers: Any) -> tuple[Any, int, bool]:
+    """``(headers to keep, size as received, whether anything was cut)``; the common case costs one sum."""
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else headers
+    size = sum(len(k) + len(v) for k, v in pairs)
+    if size <= MAX_HEADERS and all(len(v) <= MAX_HEADER_VALUE for _, v in pairs):
+        return headers, size, False
+    kept: list[tuple[Any, Any]] = []
+    budget = MAX_HEADERS
+    for name, value in pairs:
+        if len(value) > MAX_HEADER_VALUE:
+            marker = f"... ({len(value)} bytes)"
+            value = value[:MAX_HEADER_VALUE] + (marker.encode() if isinstance(value, bytes) else marker)
+        budget -= len(name) + len(value)
+        if budget < 0:
+            break
+        kept.append((name, value))
+    return kept, size, True
+
+
+def _decode_body(raw: Any, size: int = 0) -> Any:
+    """A body as the journal shows it: parsed JSON (credential fields masked), else text, else None when
+    empty; a body cut at recording says its size as received, long text is clipped."""
     if isinstance(raw, (bytes, bytearray)):
         if not raw:
             return None
@@ -243,9 +366,13 @@ def _decode_body(raw: Any) -> Any:
             decoded = json.loads(raw)
             # Only values that render back as strict JSON (no NaN, no lone surrogates).
             json.dumps(decoded, allow_nan=False, ensure_ascii=False).encode()
-            raw = decoded
+            raw = mask_fields(decoded)
         except (UnicodeError, ValueError, RecursionError):
             raw = bytes(raw).decode("utf-8", "replace")
+            if size > MAX_BODY_CHARS:
+                return f"{raw}… ({size} bytes)"
+    elif isinstance(raw, str) and size > len(raw):
+        return f"{raw}… ({size} chars)"
     return _clip(raw)
 
 

@@ -12,6 +12,7 @@ reset) and ``request_hooks`` (run before each API handler).
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 
 from .. import __version__
 from .clock import Clock, ManualClock, ScaledClock, now_ms, parse_clock, pinned
-from .journal import Journal
+from .journal import DEFAULT_MAX_BYTES, Journal, mask_fields
 from .recording import InputLog
 from .scenarios import ScenarioEngine
 from .vendor import Vendor, WorldLike, get_vendor
@@ -44,6 +45,8 @@ class RequestInfo:
 
 RequestHook = Callable[[RequestInfo], Awaitable[Any]]
 
+STATE_PAGE = 1000  # GET /_mock/state: items of each list per page unless ?limit= says otherwise
+
 
 class Runtime:
     """A mock instance: build with a world (or a vendor's default world) and a clock mode, then serve or drive it.
@@ -67,11 +70,14 @@ class Runtime:
         self.clock_spec = clock
         self.started_at = time.monotonic()  # for the uptime in GET /_mock/health
         parse_clock(clock)  # fail early on a bad spec
-        capacity = journal_capacity if journal_capacity is not None else self.world.settings_section("journal").get("capacity", 1000)
-        self.journal = Journal(capacity=capacity)
+        journal = self.world.settings_section("journal")
+        capacity = journal_capacity if journal_capacity is not None else journal.get("capacity", 1000)
+        self.journal = Journal(capacity=capacity, max_bytes=journal.get("maxBytes", DEFAULT_MAX_BYTES))
         self.sim_hooks: list[Callable[[Any], None]] = []
         self.request_hooks: list[RequestHook] = []
         self.reset_hooks: list[Callable[[], None]] = []
+        # When set, /_mock/* (except /_mock/health) needs the X-Mock-Control-Token header (serve --control-token).
+        self.control_token: str | None = None
         self.pipeline: Any = None  # the app's request stages, for a snapshot restore (set by create_app)
         self.journal_sinks: list[Callable[[Any], None]] = []  # called with each finished journal entry (--journal-file)
         self.recorder = InputLog()  # the inputs since the world was built: what a snapshot replays
@@ -116,9 +122,16 @@ class Runtime:
             self.sim = self._build()
             with pinned(self.built_at):
                 self.journal.clear()
-                for hook in self.reset_hooks:
-                    hook()
+                failure: Exception | None = None
+                for hook in list(self.reset_hooks):
+                    try:  # every hook runs even if one fails: a skipped hook (the scheduler driver) would stall the world
+                        hook()
+                    except Exception as exc:
+                        logging.getLogger("uphunt_mock").exception("reset hook %r failed", hook)
+                        failure = failure or exc
         self.recorder.reset(self.built_at)
+        if failure is not None:
+            raise failure
         return {"status": "reset", "clock": self.clock_info()}
 
     def health(self) -> dict[str, Any]:
@@ -178,8 +191,27 @@ class Runtime:
         with self.recorder.input("account", self.clock.now(), api_key, copy.deepcopy(changes)):
             return self.vendor.put_account(self, api_key, changes)
 
-    def state(self) -> dict[str, Any]:
-        return {"clock": self.clock_info(), **self.vendor.state(self)}
+    def state(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+        """A page of the state, keys masked: at most ``limit`` (default :data:`STATE_PAGE`) items of each list, from ``cursor``.
+
+        A world whose lists all fit answers whole with ``nextCursor: None``. ``cursor`` is the
+        previous page's ``nextCursor`` (offsets into the lists, which only grow until a reset).
+        """
+        lists = self.vendor.state_lists(self)
+        if lists is None:
+            return mask_fields({"clock": self.clock_info(), **self.vendor.state(self), "nextCursor": None})
+        limit = STATE_PAGE if limit is None else limit
+        starts = [int(part) for part in cursor.split(".")] if cursor else []
+        starts += [0] * (len(lists) - len(starts))
+        out: dict[str, Any] = {"clock": self.clock_info()}
+        nexts, more = [], False
+        for (name, section), start in zip(lists.items(), starts, strict=False):
+            stop = min(len(section), start + limit)
+            out[name] = section.page(start, stop) if start < stop else []
+            nexts.append(max(start, stop))
+            more = more or stop < len(section)
+        out["nextCursor"] = ".".join(map(str, nexts)) if more else None
+        return mask_fields(out)  # every apiKey (and other credential-named field) masked, whatever the vendor
 
     def settings(self) -> dict[str, Any]:
         """The vendor's run-time settings (e.g. Jobo's Auto Apply launch gate)."""

@@ -8,18 +8,32 @@ way: ``server = make_server(name, app)``, ``server.run(sockets=[sock])`` blocks 
 lifespan shutdown runs) within a bounded time; ``server.started`` turns true once the app's
 lifespan start-up is done.
 
-Two things are easy to get wrong and are done once here: the listening socket
+Three things are easy to get wrong and are done once here: the listening socket
 is created with ``IPPROTO_TCP`` so asyncio sets TCP_NODELAY on accepted
 connections (without it, keep-alive clients wait ~40 ms per request for
-Nagle + delayed ACK), and a background server thread reports its port before
-returning and stops within a bounded time.
+Nagle + delayed ACK); a background server thread reports its port before
+returning and stops within a bounded time; and every connection is held to the
+limits below (docs/security.md), which uvicorn alone does not enforce:
+
+* a request head (request line and headers) larger than :data:`MAX_HEAD_BYTES` is
+  answered ``431`` and the connection closed, before the headers are kept anywhere
+  (an 8 MiB header used to be accepted, and journaled);
+* a connection must deliver a complete request head within :data:`HEAD_TIMEOUT`
+  seconds of opening (or of starting a request): silent and slow-loris connections
+  are closed (``408`` if part of a head arrived), so they cannot pile up until the
+  process runs out of file descriptors;
+* an idle keep-alive connection is closed after :data:`KEEP_ALIVE_TIMEOUT` seconds;
+* errors uvicorn answers by itself (a malformed request) are JSON ``{"error": ...}``
+  like the mock's own, instead of plain text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import math
 import os
 import socket
 import threading
@@ -30,10 +44,136 @@ from typing import Any
 import uvicorn
 
 SERVERS = ("granian", "uvicorn")
-DEFAULT_SERVER = os.environ.get("UPHUNT_MOCK_SERVER", "granian")
+DEFAULT_SERVER = os.environ.get("UPHUNT_MOCK_SERVER", "uvicorn")
 """``serve``'s and :class:`ServerThread`'s server; the environment variable picks another for a
 whole test run (``UPHUNT_MOCK_SERVER=uvicorn pytest``), so the suite can prove either."""
 GRACEFUL_SHUTDOWN_S = 2.0
+
+MAX_HEAD_BYTES = 32 * 1024  # request line + header names and values; beyond it: 431
+HEAD_TIMEOUT = 10.0  # seconds for a complete request head, from connect or from its first byte
+KEEP_ALIVE_TIMEOUT = 5  # seconds an idle keep-alive connection stays open (uvicorn's timeout_keep_alive)
+
+
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback to stop parsing a request head over the limit."""
+
+
+def _error_bytes(status: int, reason: str, message: str) -> bytes:
+    body = json.dumps({"error": message}).encode()
+    head = f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+def guarded_protocol(max_head_bytes: int = MAX_HEAD_BYTES, head_timeout: float = HEAD_TIMEOUT) -> Any:
+    """uvicorn's httptools protocol with the head limits above, or None when httptools is not installed."""
+    try:
+        import httptools
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools is a dependency; h11 then gets its own size limit
+        return None
+
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+        _head_timer: asyncio.TimerHandle | None = None
+        _head_bytes = 0
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm_head_timer()
+            super().connection_lost(exc)
+
+        def _arm_head_timer(self) -> None:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(head_timeout, self._head_timed_out)
+
+        def _disarm_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timed_out(self) -> None:
+            self._head_timer = None
+            if self.transport.is_closing():
+                return
+            if self._head_bytes:
+                message = f"request head not received within {head_timeout:g} s"
+                self.transport.write(_error_bytes(408, "Request Timeout", message))
+            self.transport.close()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_bytes = 0
+            self._arm_head_timer()
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def _count(self, size: int) -> None:
+            self._head_bytes += size
+            if self._head_bytes > max_head_bytes:
+                raise _HeadTooLarge
+
+        def on_headers_complete(self) -> None:
+            self._disarm_head_timer()
+            super().on_headers_complete()
+
+        def data_received(self, data: bytes) -> None:
+            self._unset_keepalive_if_required()
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserCallbackError as exc:
+                if not isinstance(exc.__context__, _HeadTooLarge):
+                    raise
+                if self.headers:  # the URL fitted: the headers did not
+                    message = f"Request header fields too large (limit {max_head_bytes} bytes for the request line and headers)"
+                    self.transport.write(_error_bytes(431, "Request Header Fields Too Large", message))
+                else:
+                    message = f"Request URI too long (limit {max_head_bytes} bytes for the request line and headers)"
+                    self.transport.write(_error_bytes(414, "URI Too Long", message))
+                self.transport.close()
+            except httptools.HttpParserUpgrade:
+                if self._should_upgrade():
+                    self.handle_websocket_upgrade()
+                else:
+                    self._unsupported_upgrade_warning()
+            except httptools.HttpParserError:
+                self.send_400_response("Invalid HTTP request received.")
+
+        def send_400_response(self, msg: str) -> None:
+            self._disarm_head_timer()
+            self.transport.write(_error_bytes(400, "Bad Request", msg))
+            self.transport.close()
+
+    return GuardedHttpToolsProtocol
+
+
+def server_config(
+    app: Any,
+    *,
+    max_head_bytes: int = MAX_HEAD_BYTES,
+    head_timeout: float = HEAD_TIMEOUT,
+    keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT,
+    **kwargs: Any,
+) -> uvicorn.Config:
+    """A uvicorn config with the mock's connection limits (the module docstring), plus uvicorn ``kwargs``."""
+    protocol = guarded_protocol(max_head_bytes, head_timeout)
+    settings: dict[str, Any] = {
+        "timeout_keep_alive": keep_alive_timeout,
+        "h11_max_incomplete_event_size": max_head_bytes,
+        "access_log": False,
+        "lifespan": "on",
+    }
+    if protocol is not None:
+        settings["http"] = protocol
+    settings.update(kwargs)
+    return uvicorn.Config(app, **settings)
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -168,7 +308,8 @@ class GranianServer:
 
                 self._ssp = None
                 # A duplicate descriptor: granian closes the one it holds when it stops, the caller closes its own.
-                self._shd = SocketHolder(os.dup(sock.fileno()), False, self.backlog)
+                # granian's stubs lag its 2.x constructor (fd, is_unix, backlog); tests/test_serving.py covers it
+                self._shd = SocketHolder(os.dup(sock.fileno()), False, self.backlog)  # type: ignore[call-arg,assignment]
 
         granian = _OnSocket(
             self.app,
@@ -179,7 +320,7 @@ class GranianServer:
             log_dictconfig=_GRANIAN_LOGGING,
         )
         _quiet_granian_logs()
-        granian.workers_kill_timeout = self.graceful_timeout
+        granian.workers_kill_timeout = math.ceil(self.graceful_timeout)
         self._granian = granian
         self._loop = asyncio.get_running_loop()
         if self._should_exit:  # a stop asked for before the loop ran
@@ -267,8 +408,12 @@ def make_server(
     log_level: str = "warning",
     graceful_timeout: float = GRACEFUL_SHUTDOWN_S,
     on_started: Callable[[], None] | None = None,
+    **limits: Any,
 ) -> Any:
     """The server called ``name`` (one of :data:`SERVERS`) for ``app``, ready to ``run(sockets=[sock])``.
+
+    ``limits`` (:func:`server_config`) apply to uvicorn, the default: its head-size, head-timeout and
+    keep-alive limits are the ones the hostile-input tests prove; granian keeps its own defaults.
 
     ``on_started`` runs once the server accepts connections (the CLI's ``--json`` line and
     ``--url-file``), unless a stop was requested during start-up.
@@ -276,9 +421,8 @@ def make_server(
     if name == "granian":
         return GranianServer(app, log_level=log_level, graceful_timeout=graceful_timeout, on_started=on_started)
     if name == "uvicorn":
-        config = uvicorn.Config(
-            app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=graceful_timeout, access_log=False
-        )
+        # with the connection limits (head size 431/414, head timeout 408, keep-alive): docs/security.md
+        config = server_config(app, log_level=log_level, timeout_graceful_shutdown=math.ceil(graceful_timeout), **limits)
         return QuietExitServer(config, on_started=on_started)
     raise ValueError(f"unknown server {name!r} (use {' or '.join(SERVERS)})")
 
@@ -291,13 +435,20 @@ class ServerThread:
     """
 
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0, server: str | None = None
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        startup_timeout: float = 10.0,
+        server: str | None = None,
+        **limits: Any,
     ) -> None:
+        """``limits``: :func:`server_config`'s ``max_head_bytes``, ``head_timeout``, ``keep_alive_timeout`` (uvicorn)."""
         self.sock = bind_socket(host, port)
         self.sock.listen(2048)
         self.port: int = self.sock.getsockname()[1]
         self.host = host
-        self.server = make_server(server or DEFAULT_SERVER, app, graceful_timeout=1.0)
+        self.server = make_server(server or DEFAULT_SERVER, app, graceful_timeout=1.0, **limits)
         self.startup_timeout = startup_timeout
         self.thread = threading.Thread(target=self._run, name=f"uphunt-mock:{self.port}", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None

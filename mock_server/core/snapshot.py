@@ -31,7 +31,7 @@ from typing import Any
 
 from .. import __version__
 from .clock import ManualClock, ScaledClock, pinned
-from .journal import Entry, Journal, SentResponse
+from .journal import DEFAULT_MAX_BYTES, Entry, Journal, SentResponse
 from .recording import Entry as Input
 from .recording import header_pairs
 from .webhooks import WebhookSettings
@@ -191,14 +191,24 @@ def _journal_json(journal: Journal) -> dict[str, Any]:
                 "operationId": e.operation_id,
                 "matchedRule": e.matched_rule,
                 "response": _response_json(e.response_raw()),
+                "bodyBytes": e.body_bytes,
+                "headerBytes": e.header_bytes,
+                "truncated": e.truncated,
+                "kept": e.kept,
             }
         )
     next_id = next(copy.copy(journal._ids))
-    return {"capacity": journal.capacity, "dropped": journal.dropped, "nextId": next_id, "entries": entries}
+    return {
+        "capacity": journal.capacity,
+        "maxBytes": journal.max_bytes,
+        "dropped": journal.dropped,
+        "nextId": next_id,
+        "entries": entries,
+    }
 
 
 def _journal_from(d: dict[str, Any]) -> Journal:
-    journal = Journal(capacity=int(d["capacity"]))
+    journal = Journal(capacity=int(d["capacity"]), max_bytes=int(d.get("maxBytes", DEFAULT_MAX_BYTES)))
     journal.dropped = int(d["dropped"])
     journal._ids = itertools.count(int(d["nextId"]))
     for e in d["entries"]:
@@ -221,8 +231,13 @@ def _journal_from(d: dict[str, Any]) -> Journal:
                 operation_id=e["operationId"],
                 matched_rule=e["matchedRule"],
                 raw_response=_response_from(e.get("response")),
+                body_bytes=int(e.get("bodyBytes", 0)),
+                header_bytes=int(e.get("headerBytes", 0)),
+                truncated=bool(e.get("truncated", False)),
+                kept=int(e.get("kept", 0)),
             )
         )
+        journal.kept_bytes += journal.entries[-1].kept
     return journal
 
 

@@ -58,22 +58,51 @@ def _convert(name: str, kind: str, raw: str) -> Any:
         try:
             return int(raw, 10)
         except ValueError:
-            raise RequestInvalid(400, f"query parameter {name} must be an integer, got {raw!r}", name) from None
+            raise RequestInvalid(400, f"query parameter {name} must be an integer, got {_echo(raw)}", name) from None
     if kind == "number":
         try:
             return float(raw)
         except ValueError:
-            raise RequestInvalid(400, f"query parameter {name} must be a number, got {raw!r}", name) from None
+            raise RequestInvalid(400, f"query parameter {name} must be a number, got {_echo(raw)}", name) from None
     if kind == "boolean":
         if raw in ("true", "false"):
             return raw == "true"
-        raise RequestInvalid(400, f"query parameter {name} must be true or false, got {raw!r}", name)
+        raise RequestInvalid(400, f"query parameter {name} must be true or false, got {_echo(raw)}", name)
     return raw
 
 
 def check_params(op: Operation, values: dict[str, Any]) -> None:
     if op.params_validator is not None:
         _raise_first(op.params_validator.iter_errors(values), "parameter ")
+
+
+MAX_ECHO_CHARS = 100  # a value quoted in an error message is cut to this (a 1 MiB field was echoed whole)
+
+
+def check_json_content_type(content_type: str | None) -> None:
+    """A body declared as something other than JSON (``text/plain``, a form, XML) is 415; none declared is read as JSON."""
+    if content_type is None:
+        return
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return
+    raise RequestInvalid(415, f"Content-Type must be application/json, got {_echo(content_type)}")
+
+
+def _echo(value: Any) -> str:
+    """``repr(value)``, cut to :data:`MAX_ECHO_CHARS` with the full length said."""
+    text = repr(value)
+    if len(text) <= MAX_ECHO_CHARS:
+        return text
+    return f"{text[:MAX_ECHO_CHARS]}... ({len(text)} characters)"
+
+
+def _clip_message(message: str, instance: Any) -> str:
+    """jsonschema's message with the offending value quoted at most :data:`MAX_ECHO_CHARS` long."""
+    text = repr(instance)
+    if len(text) <= MAX_ECHO_CHARS or text not in message:
+        return message if len(message) <= 4 * MAX_ECHO_CHARS else message[: 4 * MAX_ECHO_CHARS] + "..."
+    return message.replace(text, _echo(instance))
 
 
 def parse_body(op: Operation, raw: bytes) -> Any:
@@ -169,7 +198,9 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
     if err.validator == "additionalProperties":
         allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
         unknown = sorted(k for k in err.instance if k not in allowed) if isinstance(err.instance, dict) else []
-        return f"{target}: unknown field(s): {', '.join(json.dumps(k) for k in unknown)}"
+        shown = [json.dumps(k) if len(k) <= MAX_ECHO_CHARS else _echo(k) for k in unknown[:10]]
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        return f"{target}: unknown field(s): {', '.join(shown)}{more}"
     if err.validator == "type":
         return f"{target} must be of type {err.validator_value}, got {json_type(err.instance)}"
     if err.validator in ("minProperties", "maxProperties") and isinstance(err.schema, dict):
@@ -179,8 +210,9 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
         return f"{target} must have {count} of the fields {names}"
     if err.validator == "enum" and isinstance(err.validator_value, list):
         choices = ", ".join(json.dumps(v) for v in err.validator_value)
-        return f"{target}: {json.dumps(err.instance)} is not one of {choices}"
-    return f"{target}: {err.message}"
+        value = json.dumps(err.instance)
+        return f"{target}: {value if len(value) <= MAX_ECHO_CHARS else _echo(err.instance)} is not one of {choices}"
+    return f"{target}: {_clip_message(err.message, err.instance)}"
 
 
 def json_type(value: Any) -> str:

@@ -85,6 +85,17 @@ class WorldLike(Protocol):
     def build(self, clock: Clock) -> Any: ...
 
 
+@dataclass(slots=True)
+class StateList:
+    """One list of the state (e.g. applications): its length and how to render ``[start:stop]`` of it."""
+
+    length: int
+    page: Callable[[int, int], list[dict[str, Any]]]
+
+    def __len__(self) -> int:
+        return self.length
+
+
 class Vendor:
     """One simulated service. Subclass it, fill in the class attributes, override what differs.
 
@@ -151,7 +162,21 @@ class Vendor:
         raise ValueError(f"the {self.name} vendor has no account control")
 
     def state(self, rt: Runtime) -> dict[str, Any]:
-        return {}
+        """The whole state in one mapping (small worlds; vendors with :meth:`state_lists` need not override it)."""
+        lists = self.state_lists(rt)
+        return {name: section.page(0, len(section)) for name, section in lists.items()} if lists else {}
+
+    def api_keys(self, rt: Runtime) -> list[str]:
+        """The world's API keys, unmasked (``/docs`` pre-fills the first for "Try it out"); from :meth:`state` by default."""
+        return [a["apiKey"] for a in self.state(rt).get("accounts") or [] if isinstance(a, dict) and "apiKey" in a]
+
+    def state_lists(self, rt: Runtime) -> dict[str, StateList] | None:
+        """The state as named lists rendered a page at a time (``GET /_mock/state?limit=&cursor=``).
+
+        None: the vendor has only :meth:`state`, which is answered whole. The order of the
+        mapping is the order of the cursor's offsets.
+        """
+        return None
 
     def settings_view(self, rt: Runtime) -> dict[str, Any]:
         """The run-time settings ``GET /_mock/settings`` shows (what :meth:`update_settings` can change)."""

@@ -6,11 +6,23 @@ application reaching a terminal state, say). The dispatcher asks the vendor wher
 the account's events go, turns the event into a :class:`Delivery` (one delivery
 id, kept on every retry, sent in the vendor's headers) and schedules its first attempt as an event on the
 simulator's scheduler. When that event runs, the HTTP attempt is started as an
-asyncio task with one shared :class:`httpx.AsyncClient`, so a slow or dead
-receiver never blocks the API. A non-2xx answer, a timeout or a connection
-error schedules the next attempt on the *simulated* clock (10 s, 20 s, 40 s,
-... by default: docs/decisions.md #13); after ``maxAttempts`` the delivery is
-marked ``failed`` and stays in the log with every attempt.
+asyncio task, so a slow or dead receiver never blocks the API. A non-2xx answer,
+a timeout, a connection error or any other exception is a recorded failed attempt
+and schedules the next one on the *simulated* clock (10 s, 20 s, 40 s, ... by
+default: docs/decisions.md #13); after ``maxAttempts`` the delivery is marked
+``failed`` and stays in the log with every attempt.
+
+Attempts go through one :class:`_Lane` per host (scheme, host and port): at most
+``maxConcurrentPerReceiver`` of them in flight to one receiver (one URL) and at most
+``maxConcurrentPerHost`` to one host at a time; the rest wait, in order, untimed. The
+timeout covers the request only, and each lane has exactly as many connections as it
+lets through, so an attempt never waits for a pool slot while its clock runs. A
+hanging receiver holds its own slots and nothing else: other receivers, on other
+hosts or on other paths of the same host, go on (docs/security.md). Nothing is
+dropped: 5,000 events due at once to one receiver are 5,000 deliveries, each sent
+once (bench/webhook_soak.py). After a failed attempt the next one to that
+delivery opens a fresh connection, and a request that fails on a reused keep-alive
+connection (closed by the receiver meanwhile) is sent once more on a fresh one.
 
 Delivery is at-least-once: a receiver that times out but did process the event
 gets it again (same delivery id). Nothing is sent twice otherwise, unless a
@@ -60,6 +72,9 @@ class Event(Protocol):
 
 USER_AGENT = "uphunt-mock-webhooks/1"
 DEFAULT_CAPACITY = 10_000  # deliveries kept in the log; the oldest are dropped first
+DEFAULT_PER_RECEIVER = 16  # attempts in flight to one receiver (one URL) at a time
+DEFAULT_PER_HOST = 64  # attempts in flight to one host (scheme, host, port) at a time, all its receivers together
+KEEPALIVE_EXPIRY = 1.0  # seconds an idle connection is kept: under the usual 5 s server keep-alive timeout
 _MAX_DRAIN_ROUNDS = 100_000  # a bound on drain()'s loop; each round waits for or runs real work
 
 
@@ -79,6 +94,15 @@ def check_webhook_url(url: Any) -> str | None:
             f"webhookUrl must be an absolute http:// or https:// URL with a host "
             f"(e.g. http://127.0.0.1:9000/hooks/uphunt), got {url!r}"
         )
+    bad = next((c for c in url if ord(c) < 0x21 or ord(c) == 0x7F), None)
+    if bad is not None:
+        raise ValueError(f"webhookUrl must not contain spaces or control characters (found {bad!r}), got {url[:200]!r}")
+    import httpx
+
+    try:  # what the client will send: IDNA host (labels of at most 63 characters), port, path
+        httpx.URL(url)
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise ValueError(f"webhookUrl is not a URL the mock can send to: {exc}") from None
     return url
 
 
@@ -152,7 +176,9 @@ class WebhookSettings:
 
     max_attempts: int = 5
     base_delay_seconds: float = 10.0  # simulated seconds before the 2nd attempt; doubles each time
-    timeout_seconds: float = 5.0  # real seconds an attempt may take (HTTP is real even on a manual clock)
+    timeout_seconds: float = 5.0  # real seconds an attempt may take once sent (HTTP is real even on a manual clock)
+    per_receiver: int = DEFAULT_PER_RECEIVER  # attempts in flight to one URL at a time; the rest wait untimed
+    per_host: int = DEFAULT_PER_HOST  # attempts in flight to one host at a time
 
     @classmethod
     def from_section(cls, section: dict[str, Any]) -> WebhookSettings:
@@ -160,6 +186,8 @@ class WebhookSettings:
             max_attempts=int(section.get("maxAttempts", 5)),
             base_delay_seconds=float(section.get("baseDelaySeconds", 10.0)),
             timeout_seconds=float(section.get("timeoutSeconds", 5.0)),
+            per_receiver=int(section.get("maxConcurrentPerReceiver", DEFAULT_PER_RECEIVER)),
+            per_host=int(section.get("maxConcurrentPerHost", DEFAULT_PER_HOST)),
         )
 
     def backoff(self, attempts_made: int) -> float:
@@ -255,8 +283,8 @@ class WebhookDispatcher:
         self._held: dict[str, list[Delivery]] = {}  # url -> deliveries held by a reorder directive
         self._queued: list[tuple[Delivery, float]] = []  # attempts due while no event loop ran
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._lanes: dict[tuple[str, str, int | None], _Lane] = {}  # receiver origin -> its lane
+        self._lanes_loop: asyncio.AbstractEventLoop | None = None
         self._sim: Any = None  # the backend whose events are delivered
         self._vendor: Vendor | None = None
         self._ids = random.Random(0)
@@ -456,47 +484,53 @@ class WebhookDispatcher:
 
     # ── one HTTP attempt ────────────────────────────────────────────────
 
-    def _http(self) -> httpx.AsyncClient:
-        """The shared client, created lazily on the running loop (a new one if the loop changed)."""
-        import httpx
-
+    def _lane(self, url: str) -> _Lane:
+        """The lane of ``url``'s receiver, created on the running loop (all anew if the loop changed)."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            # No redirects and no proxies from the environment: requests go to the configured URL only.
-            self._client = httpx.AsyncClient(timeout=None, follow_redirects=False, trust_env=False)
-            self._client_loop = loop
-        return self._client
+        if self._lanes_loop is not loop:
+            self._lanes, self._lanes_loop = {}, loop  # clients of a finished loop cannot be reused
+        parts = urlsplit(url)
+        origin = (parts.scheme, (parts.hostname or "").lower(), parts.port)
+        lane = self._lanes.get(origin)
+        if lane is None:
+            lane = self._lanes[origin] = _Lane(max(1, self.settings.per_host))
+        return lane
 
     async def _attempt(self, delivery: Delivery, at: float, generation: int) -> None:
-        import httpx
-
         timeout = self.settings.timeout_seconds
+        number = len(delivery.attempts) + 1
         status: int | None = None
         error: str | None = None
         answer: bytes | None = None
-        number = len(delivery.attempts) + 1
         body = delivery.attempt_body(number)
-        started = time.perf_counter()
-        delivery.in_flight = True
+        latency_ms = 0.0
+        delivery.in_flight = True  # from launch: an attempt waiting for a slot is under way too (redeliver waits)
         try:
-            headers = delivery.headers(number, int(round(at * 1000)), body)
-            response = await asyncio.wait_for(post_once(self._http(), delivery.url, body, headers), timeout)
-            status = response.status_code
-            answer = response.content
+            lane = self._lane(delivery.url)
+            # Waiting for slots is not part of the attempt: untimed, in order. The receiver's slot
+            # first, so a receiver waiting for its own slots never holds one of the host's.
+            async with lane.receiver_slots(delivery.url, self.settings.per_receiver), lane.slots:
+                if generation != self._generation or delivery.sim is not self._sim:
+                    return  # reset while it waited
+                started = time.perf_counter()
+                try:
+                    headers = delivery.headers(number, int(round(at * 1000)), body)
+                    response = await asyncio.wait_for(lane.send(delivery.url, body, headers, fresh=number > 1), timeout)
+                    status, answer = response.status_code, response.content
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # every failure is a recorded attempt, never a dead task
+                    error = _describe_failure(exc, timeout)
+                latency_ms = (time.perf_counter() - started) * 1000
         except asyncio.CancelledError:
             # Shutdown, not reset: the attempt did not happen; it runs again once a loop does.
             if generation == self._generation and delivery.sim is self._sim:
                 self._queued.append((delivery, at))
             raise
-        except (asyncio.TimeoutError, httpx.TimeoutException):
-            error = f"timeout after {timeout:g} s"
-        except httpx.ConnectError as exc:
-            error = f"connection failed: {_root_cause(exc)}"
-        except httpx.HTTPError as exc:
-            error = error_text(exc)
+        except Exception as exc:  # e.g. a URL the lane cannot parse: still a recorded attempt
+            error = _describe_failure(exc, timeout)
         finally:
             delivery.in_flight = False
-        latency_ms = (time.perf_counter() - started) * 1000
         if generation != self._generation:
             return
         self._complete(delivery, Attempt(number, int(round(at * 1000)), status, latency_ms, error), at, answer)
@@ -575,14 +609,65 @@ class WebhookDispatcher:
         return ran
 
     async def aclose(self) -> None:
-        """Close the HTTP client (server shutdown); in-flight attempts are stopped and queued again, not lost."""
+        """Close the lanes' HTTP clients (server shutdown); in-flight attempts are stopped and queued again, not lost."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        client, self._client, self._client_loop = self._client, None, None
-        if client is not None:
+        lanes, self._lanes, self._lanes_loop = list(self._lanes.values()), {}, None
+        for lane in lanes:
+            await lane.aclose()
+
+
+class _Lane:
+    """The way to one host: a slot per attempt in flight (per receiver URL and for the host) and
+    exactly as many connections as the host's slots.
+
+    ``pooled`` keeps connections alive between first attempts (most deliveries); ``fresh``
+    never reuses one, for the attempts after a failure, so a retry never lands on a
+    connection the receiver closed after answering 500.
+    """
+
+    def __init__(self, slots: int) -> None:
+        import httpx
+
+        self.slots = asyncio.Semaphore(slots)
+        self._receivers: dict[str, asyncio.Semaphore] = {}
+        # No redirects and no proxies from the environment: requests go to the configured URL only.
+        # No client timeout: the dispatcher times the whole attempt (asyncio.wait_for).
+        common: dict[str, Any] = {"timeout": None, "follow_redirects": False, "trust_env": False}
+        self.pooled = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots, keepalive_expiry=KEEPALIVE_EXPIRY), **common
+        )
+        self.fresh = httpx.AsyncClient(limits=httpx.Limits(max_connections=slots, max_keepalive_connections=0), **common)
+
+    def receiver_slots(self, url: str, slots: int) -> asyncio.Semaphore:
+        """The slots of one receiver (its URL) on this host."""
+        semaphore = self._receivers.get(url)
+        if semaphore is None:
+            semaphore = self._receivers[url] = asyncio.Semaphore(max(1, slots))
+        return semaphore
+
+    async def send(self, url: str, body: bytes, headers: dict[str, str], fresh: bool) -> httpx.Response:
+        """POST; a pooled connection the receiver had closed is retried (post_once)."""
+        if fresh:
+            return await self.fresh.post(url, content=body, headers=headers)
+        return await post_once(self.pooled, url, body, headers)
+
+    async def aclose(self) -> None:
+        for client in (self.pooled, self.fresh):
             with contextlib.suppress(Exception):
                 await client.aclose()
+
+
+def _describe_failure(exc: Exception, timeout: float) -> str:
+    """What the deliveries log says about a failed attempt: never an empty string."""
+    import httpx
+
+    if isinstance(exc, (asyncio.TimeoutError, httpx.TimeoutException)):
+        return f"timeout after {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"connection failed: {_root_cause(exc)}"
+    return error_text(exc)

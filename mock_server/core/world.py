@@ -45,6 +45,26 @@ def parse_located(text: str, source: str, schema: str) -> yaml_source.Located:
     return located
 
 
+def check_unique_ids(located: yaml_source.Located, merged_lists: dict[str, str]) -> None:
+    """Two items of one list with the same id in one file: refused at the second one's line.
+
+    Across files an id replaces the default world's item (that is how a world file edits the
+    default one); inside one file the last one would win silently, hiding the first.
+    """
+    for section, id_key in merged_lists.items():
+        first: dict[Any, int] = {}
+        for index, item in enumerate(located.data.get(section) or []):
+            if not isinstance(item, dict) or id_key not in item:
+                continue
+            value = item[id_key]
+            if value in first:
+                line = located.line_of((section, first[value], id_key))
+                raise located.error(
+                    (section, index, id_key), f"duplicate {id_key} {value!r} (first given at line {line})"
+                )
+            first[value] = index
+
+
 def merge(base: dict[str, Any], overlay: dict[str, Any], merged_lists: dict[str, str]) -> dict[str, Any]:
     """Overlay wins: the lists named in ``merged_lists`` merge by their id key, settings merge key by key."""
     merged = copy.deepcopy(base)
@@ -130,6 +150,7 @@ class World:
             reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason} at byte {exc.start})"
             raise yaml_source.SourceError(str(path), None, f"cannot read world file: {reason}") from None
         located = parse_located(text, str(path), cls.schema_resource)
+        check_unique_ids(located, cls.merged_lists)
         overlay = located.data
         base = {} if overlay.get("default") is False else cls.default_data()
         merged = cls.merge(base, overlay)

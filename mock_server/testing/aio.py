@@ -13,13 +13,14 @@ clients that call ``asyncio.sleep`` themselves.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ..vendors.uphunt.world import DEMO_API_KEY
-from .common import MockError, settle_step
+from .common import _MAX_STATE_PAGES, STATE_PAGE_LIMIT, MockError, merge_state_page, settle_step
 from .journal import Request, RequestLog
 from .schedule import FaultSchedule
 from .shapes import Account, Application, Delivery, State
@@ -28,10 +29,13 @@ from .shapes import Account, Application, Delivery, State
 class AsyncUpHuntMock:
     """Time, state, scenarios and observations of a running mock, awaited."""
 
-    def __init__(self, base_url: str, api_key: str = DEMO_API_KEY) -> None:
+    def __init__(self, base_url: str, api_key: str = DEMO_API_KEY, control_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=30.0, verify=False)
+        # A mock started with --control-token: control calls carry it (or UPHUNT_MOCK_CONTROL_TOKEN's).
+        token = control_token or os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN")
+        headers = {"X-Mock-Control-Token": token} if token else {}
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=30.0, verify=False, headers=headers)
         self._now: float | None = None
 
     async def aclose(self) -> None:
@@ -103,7 +107,14 @@ class AsyncUpHuntMock:
         self._now = (await self._call("POST", "/_mock/reset", "reset"))["clock"]["now"] / 1000
 
     async def state(self) -> State:
-        return await self._call("GET", "/_mock/state", "read the state")
+        """The whole state: every page of ``GET /_mock/state`` (a big world answers in pages), keys masked."""
+        state = await self._call("GET", "/_mock/state", "read the state", params={"limit": STATE_PAGE_LIMIT})
+        for _ in range(_MAX_STATE_PAGES):
+            if not state.get("nextCursor"):
+                break
+            params = {"limit": STATE_PAGE_LIMIT, "cursor": state["nextCursor"]}
+            merge_state_page(state, await self._call("GET", "/_mock/state", "read the state", params=params))
+        return state
 
     async def applications(self) -> list[Application]:
         return (await self.state())["applications"]

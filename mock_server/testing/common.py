@@ -27,3 +27,15 @@ class MockError(AssertionError):
         self.status = status
         self.body = body
         super().__init__(f"{what}: HTTP {status}: {json.dumps(body) if not isinstance(body, str) else body}")
+
+
+STATE_PAGE_LIMIT = 10_000  # the largest page GET /_mock/state gives
+_MAX_STATE_PAGES = 10_000  # a bound on following cursors (10^8 items)
+
+
+def merge_state_page(state: dict[str, Any], page: dict[str, Any]) -> None:
+    """Append a later page of ``GET /_mock/state`` to the first one: its lists extended, its cursor taken."""
+    for name, value in page.items():
+        if isinstance(value, list) and isinstance(state.get(name), list):
+            state[name].extend(value)
+    state["nextCursor"] = page.get("nextCursor")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..vendors.uphunt.world import DEMO_API_KEY
-from .common import MockError, settle_step
+from .common import _MAX_STATE_PAGES, STATE_PAGE_LIMIT, MockError, merge_state_page, settle_step
 
 __all__ = ["MockError", "UpHuntMock"]
 from .journal import Request, RequestLog
@@ -29,19 +30,25 @@ class UpHuntMock:
     ``base_url``, so a handle works against any running mock.
     """
 
-    def __init__(self, base_url: str, api_key: str = DEMO_API_KEY, server: MockServer | None = None) -> None:
+    def __init__(
+        self, base_url: str, api_key: str = DEMO_API_KEY, server: MockServer | None = None, control_token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.server = server
         self.default_scenarios: list[str | Path | dict[str, Any]] = []
+        # A mock started with --control-token: the handle's control calls carry it (the server's, or
+        # UPHUNT_MOCK_CONTROL_TOKEN for a mock started elsewhere).
+        token = control_token or getattr(server, "control_token", None) or os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN")
+        headers = {"X-Mock-Control-Token": token} if token else {}
         # verify=False: plain http on localhost; building the default SSL context costs ~0.2 s per client.
-        self._http = httpx.Client(base_url=self.base_url, timeout=30.0, verify=False)
+        self._http = httpx.Client(base_url=self.base_url, timeout=30.0, verify=False, headers=headers)
         self._now: float | None = None  # the clock as of this handle's last clock operation
 
     @classmethod
-    def connect(cls, base_url: str, api_key: str = DEMO_API_KEY) -> UpHuntMock:
-        """A handle on a mock started elsewhere (``uphunt-mock serve --clock manual``)."""
-        return cls(base_url, api_key)
+    def connect(cls, base_url: str, api_key: str = DEMO_API_KEY, control_token: str | None = None) -> UpHuntMock:
+        """A handle on a mock started elsewhere (``uphunt-mock serve --clock manual [--control-token T]``)."""
+        return cls(base_url, api_key, control_token=control_token)
 
     def close(self) -> None:
         self._http.close()
@@ -120,7 +127,14 @@ class UpHuntMock:
             self.load_scenario(scenario)
 
     def state(self) -> State:
-        return self._call("GET", "/_mock/state", "read the state")
+        """The whole state: every page of ``GET /_mock/state`` (a big world answers in pages), keys masked."""
+        state = self._call("GET", "/_mock/state", "read the state", params={"limit": STATE_PAGE_LIMIT})
+        for _ in range(_MAX_STATE_PAGES):
+            if not state.get("nextCursor"):
+                break
+            params = {"limit": STATE_PAGE_LIMIT, "cursor": state["nextCursor"]}
+            merge_state_page(state, self._call("GET", "/_mock/state", "read the state", params=params))
+        return state
 
     def applications(self) -> list[Application]:
         """Every application (status record plus createdAt, pickupAt, completesAt), in creation order."""
@@ -214,6 +228,6 @@ class UpHuntMock:
         """An async handle on the same mock and key (``async with mock.aio() as amock: await amock.advance(5)``)."""
         from .aio import AsyncUpHuntMock
 
-        handle = AsyncUpHuntMock(self.base_url, api_key=self.api_key)
+        handle = AsyncUpHuntMock(self.base_url, api_key=self.api_key, control_token=self._http.headers.get("X-Mock-Control-Token"))
         handle._now = self._now
         return handle

@@ -24,11 +24,13 @@ class MockServer:
         world: str | Path | None = None,
         clock: str = "manual",
         seed: int | None = None,
+        control_token: str | None = None,
         vendor: str = "uphunt",
     ) -> None:
         self.world = world
         self.clock = clock
         self.seed = seed
+        self.control_token = control_token  # /_mock/* then needs X-Mock-Control-Token; handles send it
         self.vendor = vendor
         self.base_url = ""
         self.runtime: Any = None  # the in-process Runtime, for white-box tests; the handle never needs it
@@ -43,6 +45,7 @@ class MockServer:
         _quiet_dropped_connections()
         world = get_vendor(self.vendor).load_world(self.world, self.seed)
         self.runtime = Runtime(world, clock=self.clock)
+        self.runtime.control_token = self.control_token
         self._thread = ServerThread(create_app(self.runtime), startup_timeout=timeout).start()
         self.base_url = self._thread.base_url
         return self
@@ -57,8 +60,8 @@ class MockServer:
         if self.vendor == "jobo":
             from .jobo.handle import JoboMock
 
-            return JoboMock(self.base_url, api_key=api_key or JoboMock.DEMO_KEY, server=self)
-        return UpHuntMock(self.base_url, api_key=api_key or DEMO_API_KEY, server=self)
+            return JoboMock(self.base_url, api_key=api_key or JoboMock.DEMO_KEY, server=self, control_token=self.control_token)
+        return UpHuntMock(self.base_url, api_key=api_key or DEMO_API_KEY, server=self, control_token=self.control_token)
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -88,6 +91,7 @@ def serve(
     seed: int | None = None,
     api_key: str | None = None,
     vendor: str = "uphunt",
+    control_token: str | None = None,
 ) -> Iterator[UpHuntMock]:
     """Start a mock, yield its handle (scenarios loaded), stop it::
 
@@ -96,7 +100,7 @@ def serve(
 
     ``vendor="jobo"`` serves the Jobo API and yields a :class:`~mock_server.testing.jobo.JoboMock`.
     """
-    with MockServer(world=world, clock=clock, seed=seed, vendor=vendor) as server:
+    with MockServer(world=world, clock=clock, seed=seed, vendor=vendor, control_token=control_token) as server:
         mock = server.handle(api_key)
         try:
             for scenario in scenarios:

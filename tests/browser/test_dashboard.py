@@ -263,7 +263,7 @@ def test_the_journal_filter_narrows_the_table_and_copies_curl(
     page.get_by_role("button", name="details of request 1").click()
     details = page.locator("#journal-table tr.details").first
     expect(details).to_be_visible()
-    expect(details).to_contain_text("x-api-key: sk_uph****_key")
+    expect(details).to_contain_text("x-api-key: sk_************key")
     expect(details).to_contain_text('"creditsRemaining": 99')
     curl = details.locator("pre.curl")
     expect(curl).to_contain_text(f"curl -X POST '{server.base_url}/api/auto-apply-v2/apply'")

@@ -21,7 +21,7 @@ from mock_server.core.spec import load_spec
 from mock_server.testing import MockServer
 
 VIEWPORT = {"width": 1280, "height": 900}
-DEMO_KEY_MASKED = "sk_uph****_key"
+DEMO_KEY_MASKED = "sk_************key"  # journal.mask_secret: at most a third of a key
 # Visible text outside code that still shows Markdown syntax: a heading mark, bold stars, a table rule.
 RAW_MARKDOWN = re.compile(r"(^|\n)#{1,6} |\*\*\S|\|\s*---")
 # innerText of an element without its <pre>/<code> (where '**' or '#' may be literal on purpose).

@@ -8,7 +8,9 @@ Transport-neutral: a rule that answers produces a :class:`ScenarioReply`; the HT
 from __future__ import annotations
 
 import asyncio
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +55,28 @@ async def wait(delay: dict[str, float], clock: Any) -> None:
         await asyncio.sleep(real)
 
 
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")  # visible ASCII, space and tab: no line breaks, no NUL
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "content-type"})
+MAX_SECONDS = 31_536_000  # one year: the bound of every duration a scenario gives (Retry-After, delays)
+
+
 def _check_respond(ctx: CheckContext, respond: dict[str, Any]) -> None:
+    """What the schema cannot say: the answer must be sendable as it stands (headers on the wire, JSON body)."""
+    for name, value in (respond.get("headers") or {}).items():
+        if not _TOKEN.match(name):
+            raise ctx.error(("respond", "headers", name), f"{name!r} is not a valid HTTP header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ctx.error(("respond", "headers", name), f"{name} is set by the mock itself and cannot be injected")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ctx.error(("respond", "headers", name), "a header value must be a finite number or a string")
+        if not _HEADER_VALUE.match(str(value)):
+            raise ctx.error(("respond", "headers", name), "a header value must be printable ASCII on one line (no CR, LF or NUL)")
+    if "body" in respond:
+        try:
+            json.dumps(respond["body"], allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ctx.error(("respond", "body"), f"the body must be a JSON value: {exc}") from None
     clock = (ctx.rule.get("match") or {}).get("clock")
     if respond.get("retryAfter") == "auto" and (clock is None or "to" not in clock):
         raise ctx.error(("respond", "retryAfter"), "retryAfter: auto needs match.clock.to (it answers the seconds left in the window)")
@@ -85,7 +108,7 @@ CORE_ACTIONS: list[Action] = [
                 "message": {"type": "string"},
                 "body": {},
                 "headers": {"type": "object", "additionalProperties": {"type": ["string", "integer", "number"]}},
-                "retryAfter": {"oneOf": [{"type": "integer", "minimum": 0}, {"const": "auto"}]},
+                "retryAfter": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_SECONDS}, {"const": "auto"}]},
             },
         },
         ["request"],
@@ -134,7 +157,7 @@ CORE_ACTIONS: list[Action] = [
             "minProperties": 1,
             "properties": {
                 "duplicates": {"type": "integer", "minimum": 0, "maximum": 10},
-                "delaySeconds": {"type": "number", "minimum": 0},
+                "delaySeconds": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
                 "reorder": {"type": "boolean"},
             },
         },

@@ -64,29 +64,12 @@ class ScenarioEngine:
         A scenario with the name of a loaded one replaces it; otherwise its rules
         come after the ones already loaded.
         """
-        recorded = doc if isinstance(doc, str) else copy.deepcopy(doc)
-        with self.rt.recorder.input("load", self.rt.clock.now(), recorded, source):
-            return self._load(doc, source)
-
-    def _load(self, doc: str | dict[str, Any], source: str) -> dict[str, Any]:
-        scenario = self.check(doc, source)
-        scenario.restart()
-        for i, existing in enumerate(self.scenarios):
-            if existing.name == scenario.name:
-                self._unregister_webhooks(existing)
-                self.scenarios[i] = scenario
-                break
-        else:
-            self.scenarios.append(scenario)
-        for rule in scenario.rules:
-            if rule.trigger == "webhook":
-                self._register_webhook(scenario, rule)
-        self._run_start_rules(scenario)
-        self._sync_request_hook()
-        return scenario.view()
+        return self.install(self.check(doc, source), source, doc)
 
     def check(self, doc: str | dict[str, Any], source: str = "<python>") -> Scenario:
-        """Validate and compile a scenario without loading it (SourceError when invalid)."""
+        """Validate and compile a scenario without loading it (SourceError when invalid). It only reads
+        the runtime, so it may run in a worker thread: ``POST /_mock/scenarios`` does, so a big file
+        never stalls the event loop."""
         scenario = compile_document(
             doc,
             source,
@@ -101,11 +84,41 @@ class ScenarioEngine:
             raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
         return scenario
 
+    def install(self, scenario: Scenario, source: str, doc: str | dict[str, Any]) -> dict[str, Any]:
+        """Install a scenario :meth:`check` compiled from ``doc`` (on the event loop's thread), recorded as an
+        input for snapshots: all of it, or nothing if starting it fails."""
+        recorded = doc if isinstance(doc, str) else copy.deepcopy(doc)
+        with self.rt.recorder.input("load", self.rt.clock.now(), recorded, source):
+            return self._install(scenario, source)
+
+    def _install(self, scenario: Scenario, source: str) -> dict[str, Any]:
+        scenario.restart()
+        previous = list(self.scenarios)
+        replaced = next((s for s in previous if s.name == scenario.name), None)
+        if replaced is not None:
+            self.scenarios[previous.index(replaced)] = scenario
+        else:
+            self.scenarios.append(scenario)
+        try:
+            for rule in scenario.rules:
+                if rule.trigger == "webhook":
+                    self._register_webhook(scenario, rule)
+            self._run_start_rules(scenario)
+        except Exception as exc:  # validated rules should not fail; if one does, nothing of it stays installed
+            self._unregister_webhooks(scenario)
+            self.scenarios = previous
+            self._sync_request_hook()
+            raise SourceError(source, None, f"the scenario failed while starting: {type(exc).__name__}: {exc}") from exc
+        if replaced is not None:
+            self._unregister_webhooks(replaced)
+        self._sync_request_hook()
+        return scenario.view()
+
     def load_file(self, path: str | Path) -> dict[str, Any]:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason} at byte {exc.start})"
             raise SourceError(str(path), None, f"cannot read scenario file: {reason}") from None
         return self.load(text, str(path))
 
@@ -181,8 +194,8 @@ class ScenarioEngine:
         fired: builtins.list[Rule] = []
         for scenario in list(self.scenarios):
             states = dict(scenario.states)
-            for rule in scenario.rules:
-                if rule.trigger != trigger or self._try(scenario, rule, subject, states) is None:
+            for rule in scenario.candidates(trigger, subject):
+                if self._try(scenario, rule, subject, states) is None:
                     continue
                 fired.append(rule)
                 if rule.answers:

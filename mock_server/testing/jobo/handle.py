@@ -26,13 +26,15 @@ class JoboMock(UpHuntMock):
     FREE_KEY = DEMO_FREE_KEY  # free plan: no feed (403), 60 requests a minute
     ORACLE_KEY = "jbe_live_UphuntMockOracleKey0000000_ReadsTheWholeFeedWithASubscriptionNeverCharged0"
 
-    def __init__(self, base_url: str, api_key: str = DEMO_LIVE_KEY, server: MockServer | None = None) -> None:
-        super().__init__(base_url, api_key=api_key, server=server)
+    def __init__(
+        self, base_url: str, api_key: str = DEMO_LIVE_KEY, server: MockServer | None = None, control_token: str | None = None
+    ) -> None:
+        super().__init__(base_url, api_key=api_key, server=server, control_token=control_token)
 
     @classmethod
-    def connect(cls, base_url: str, api_key: str = DEMO_LIVE_KEY) -> JoboMock:
+    def connect(cls, base_url: str, api_key: str = DEMO_LIVE_KEY, control_token: str | None = None) -> JoboMock:
         """A handle on a Jobo mock started elsewhere (``uphunt-mock serve --vendor jobo --clock manual``)."""
-        return cls(base_url, api_key)
+        return cls(base_url, api_key, control_token=control_token)
 
     def __repr__(self) -> str:
         return f"<JoboMock {self.base_url} api_key={self.api_key!r}>"

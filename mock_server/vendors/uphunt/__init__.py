@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
-from mock_server.core.vendor import Vendor
+from mock_server.core.vendor import StateList, Vendor
 
 from . import control, errors
 from .dashboard import DASHBOARD
@@ -118,8 +118,11 @@ class UpHuntVendor(Vendor):
     def put_account(self, rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         return control.put_account(rt, api_key, changes)
 
-    def state(self, rt: Runtime) -> dict[str, Any]:
-        return control.state(rt.sim)
+    def state_lists(self, rt: Runtime) -> dict[str, StateList]:
+        return control.state_lists(rt.sim)
+
+    def api_keys(self, rt: Runtime) -> list[str]:
+        return list(rt.sim.accounts)
 
     def scenario_hooks(self) -> Any:
         return UPHUNT_SCENARIOS

@@ -6,9 +6,11 @@ through the vendor; the shapes are the control spec's ``Account`` and ``State``.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.journal import mask_secret
+from mock_server.core.vendor import StateList
 from mock_server.core.webhooks import check_webhook_url
 
 from . import render
@@ -66,19 +68,35 @@ def put_account(rt: Runtime, api_key: str, changes: dict[str, Any]) -> tuple[dic
     return view, created
 
 
+def state_lists(sim: Simulator) -> dict[str, StateList]:
+    """Accounts and applications, rendered only for the page asked for (the engine masks the keys)."""
+
+    def accounts(start: int, stop: int) -> list[dict[str, Any]]:
+        views = [account_view(sim, key) for key in islice(sim.accounts, start, stop)]
+        return [view for view in views if view is not None]
+
+    def applications(start: int, stop: int) -> list[dict[str, Any]]:
+        return [_application_record(app) for app in islice(sim.applications.values(), start, stop)]
+
+    return {
+        "accounts": StateList(len(sim.accounts), accounts),
+        "applications": StateList(len(sim.applications), applications),
+    }
+
+
 def application_state(app: Application) -> dict[str, Any]:
-    """An application as ``GET /_mock/state`` shows it (``ApplicationState``): the status record plus bookkeeping."""
+    """An application as the dashboard shows it (``ApplicationState``): the status record plus bookkeeping, key masked."""
+    return {**_application_record(app), "apiKey": mask_secret(app.api_key)}
+
+
+def _application_record(app: Application) -> dict[str, Any]:
+    """The status record plus bookkeeping, key unmasked (``GET /_mock/state`` masks in the engine)."""
     record = app.status_record()
     record.update(
-        apiKey=mask_secret(app.api_key),
+        apiKey=app.api_key,
         agencyId=app.agency_id,
         createdAt=round(app.created_at * 1000),
         pickupAt=round(app.pickup_at * 1000),
         completesAt=round(app.completes_at * 1000),
     )
     return record
-
-
-def state(sim: Simulator) -> dict[str, Any]:
-    apps = [application_state(app) for app in sim.applications.values()]
-    return {"accounts": [account_view(sim, k) for k in sim.accounts], "applications": apps}

@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError
+from mock_server.core.scenarios.actions import MAX_SECONDS
 from mock_server.core.scenarios.registry import Action, CheckContext, Vocabulary
 
 from . import errors
@@ -115,7 +116,7 @@ def _check_close(ctx: CheckContext, close: dict[str, Any]) -> None:
     {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"jobId": {"type": "string", "minLength": 1}, "afterSeconds": {"type": "number", "minimum": 0}},
+        "properties": {"jobId": {"type": "string", "minLength": 1}, "afterSeconds": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}},
     },
     ["request", "outcome", "start"],
     check=_check_close,
@@ -147,10 +148,10 @@ _STAGE = {
     "additionalProperties": False,
     "required": ["median", "p95"],
     "properties": {
-        "median": {"type": "number", "exclusiveMinimum": 0},
-        "p95": {"type": "number", "exclusiveMinimum": 0},
-        "low": {"type": "number", "minimum": 0},
-        "high": {"type": "number", "minimum": 0},
+        "median": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS},
+        "p95": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS},
+        "low": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
+        "high": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
     },
 }
 

@@ -16,6 +16,7 @@ from mock_server.core import world as core_world
 from mock_server.core import yaml_source
 from mock_server.core.clock import Clock
 from mock_server.core.spec import load_spec
+from mock_server.core.webhooks import check_webhook_url
 
 from .domain.accounts import Account
 from .domain.agency import Agency, Freelancer, Profile
@@ -104,8 +105,17 @@ def _check_references(data: dict[str, Any], located: yaml_source.Located) -> Non
         line = located.line_of((section, index, field)) if index is not None else None
         return yaml_source.SourceError(located.source, line, reason)
 
+    _check_unique_aliases(data, located)
+    companies = {c["companyId"] for c in data.get("companies", [])}
+    for job in data.get("jobs", []):
+        if job["companyId"] not in companies:
+            raise error("jobs", "id", job, "companyId", f"job {job['id']!r} names unknown company {job['companyId']!r}")
     agencies = {a["id"] for a in data.get("agencies", [])}
     for account in data.get("accounts", []):
+        try:
+            check_webhook_url(account.get("webhookUrl"))
+        except ValueError as exc:
+            raise error("accounts", "apiKey", account, "webhookUrl", str(exc)) from None
         if account["agencyId"] not in agencies:
             reason = f"account {account['apiKey']!r} names unknown agency {account['agencyId']!r}"
             raise error("accounts", "apiKey", account, "agencyId", reason)
@@ -116,6 +126,35 @@ def _check_references(data: dict[str, Any], located: yaml_source.Located) -> Non
             raise error("applications", "queueId", app, "apiKey", f"application {app['queueId']!r} names unknown apiKey")
         if app["jobId"] not in ciphers:
             raise error("applications", "queueId", app, "jobId", f"application {app['queueId']!r} names unknown job")
+
+
+def _check_unique_aliases(data: dict[str, Any], located: yaml_source.Located) -> None:
+    """A ciphertext (or alias) names one job and a legacy key one account, across the merged world.
+
+    Two jobs sharing a ciphertext would make the first unreachable; one legacy key on two
+    accounts would authenticate as whichever came last. The error points at the file's line.
+    """
+
+    def overlay_line(section: str, id_key: str, item_id: Any, field: str) -> int | None:
+        items = located.data.get(section) or []
+        index = next((i for i, x in enumerate(items) if isinstance(x, dict) and x.get(id_key) == item_id), None)
+        return located.line_of((section, index, field)) if index is not None else located.line_of((section,))
+
+    owners: dict[str, Any] = {}
+    for job in data.get("jobs", []):
+        for field, names in (("ciphertext", [job["ciphertext"]]), ("aliases", job.get("aliases", []))):
+            for name in names:
+                if name in owners and owners[name] != job["id"]:
+                    reason = f"job {job['id']!r}: ciphertext {name!r} already names job {owners[name]!r}"
+                    raise yaml_source.SourceError(located.source, overlay_line("jobs", "id", job["id"], field), reason)
+                owners[name] = job["id"]
+    holders: dict[str, str] = {}
+    for account in data.get("accounts", []):
+        for key in account.get("legacyKeys", []):
+            if key in holders and holders[key] != account["apiKey"]:
+                reason = f"account {account['apiKey']!r}: legacy key {key!r} already belongs to account {holders[key]!r}"
+                raise yaml_source.SourceError(located.source, overlay_line("accounts", "apiKey", account["apiKey"], "legacyKeys"), reason)
+            holders[key] = account["apiKey"]
 
 
 def _settings(raw: dict[str, Any]) -> Settings:

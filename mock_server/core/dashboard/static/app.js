@@ -52,9 +52,15 @@
   }
   const pretty = (v) => (typeof v === "string" ? v : JSON.stringify(v, null, 2));
   function maskKey(key) {
-    // The journal's mask (mock_server.journal.mask_secret), to match masked keys with accounts.
-    if (key.length <= 8) return "****";
-    return key.slice(0, 6) + "****" + key.slice(-4);
+    // The journal's mask (mock_server.core.journal.mask_secret), to match masked keys with accounts:
+    // at most a third of a key (never more than 10 characters), one * per hidden character (at most 16).
+    const lower = key.toLowerCase();
+    if (lower.startsWith("bearer ")) return key.slice(0, 7) + maskKey(key.slice(7));
+    if (lower.startsWith("basic ")) return key.slice(0, 6) + maskKey(key.slice(6));
+    const visible = Math.min(10, Math.floor(key.length / 3));
+    if (visible < 2) return "****";
+    const tail = Math.min(4, Math.floor(visible / 2));
+    return key.slice(0, visible - tail) + "*".repeat(Math.min(16, key.length - visible)) + key.slice(-tail);
   }
   function fmtTime(ms, withDate) {
     if (ms === null || ms === undefined) return "—";
@@ -648,7 +654,7 @@
     return [row, details];
   }
   async function fullKeyOf(e, masked) {
-    // The journal masks keys and masks can collide (sk_uph****_key): ask the journal's exact key
+    // The journal masks keys and masks can collide (sk_u****************_key): ask the journal's exact key
     // filter which of the accounts whose key masks alike made this request.
     if (!world.keys.length) await loadKeys();
     const candidates = world.keys.filter((k) => maskKey(k) === masked);
