@@ -45,7 +45,11 @@ def main() -> int:
         return 0
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     first = [
-        float(subprocess.run([sys.executable, __file__, "--first"], capture_output=True, text=True, check=True, timeout=120).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, __file__, "--first"], capture_output=True, text=True, check=True, timeout=120
+            ).stdout
+        )
         for _ in range(runs)
     ]
     from mock_server.testing import MockServer

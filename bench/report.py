@@ -311,6 +311,8 @@ def _spreads(http: dict[str, Any]) -> list[str]:
             f"| {int(row['non2xx']['max'])} |"
         )
     return lines
+
+
 # Sections other benchmarks write into RESULTS.md (e.g. bench/webhook_soak.py): kept as they are.
 KEPT_SECTIONS = ("## Webhook soak",)
 

@@ -41,7 +41,9 @@ def run(total: int, accounts: int) -> dict[str, float]:
             }
             for i in range(accounts)
         ],
-        "accounts": [{"apiKey": f"key_{i}", "agencyId": f"agency_{i}", "credits": per_account} for i in range(accounts)],
+        "accounts": [
+            {"apiKey": f"key_{i}", "agencyId": f"agency_{i}", "credits": per_account} for i in range(accounts)
+        ],
         "generate": {"companies": max(1, per_account // 50), "jobsPerCompany": 50},
     }
     import yaml

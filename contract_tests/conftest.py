@@ -60,7 +60,9 @@ def examples(default: int) -> int:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("uphunt", "UpHunt contract tests (live mode)")
-    group.addoption("--base-url", default=None, help="server for the live suite (default $UPHUNT_BASE_URL, else a local mock)")
+    group.addoption(
+        "--base-url", default=None, help="server for the live suite (default $UPHUNT_BASE_URL, else a local mock)"
+    )
     group.addoption("--api-key", default=None, help="x-api-key for the live suite (default $UPHUNT_API_KEY)")
     group.addoption(
         "--allow-apply",
@@ -95,7 +97,9 @@ class MockProcess:
 
 
 @contextlib.contextmanager
-def mock_process(*extra: str, world: dict[str, Any] | None = None, argv: list[str] | None = None) -> Iterator[MockProcess]:
+def mock_process(
+    *extra: str, world: dict[str, Any] | None = None, argv: list[str] | None = None
+) -> Iterator[MockProcess]:
     """Start ``uphunt-mock serve --port 0 --clock manual`` (or ``argv``) and yield its base URL.
 
     The first stdout line must end with the URL (``... serving the UpHunt API at http://...``).

@@ -68,7 +68,9 @@ TestApplyThenStatus = ApplyThenStatus.TestCase
         ("/api/jobs/by-ciphertext", "getJobByCiphertext", {"cipher": "~022052895097657407455"}, "rate_limit_exceeded"),
     ],
 )
-def test_rate_limited_response_conforms(path: str, operation_id: str, query: dict | None, dialect_error: str | None) -> None:
+def test_rate_limited_response_conforms(
+    path: str, operation_id: str, query: dict | None, dialect_error: str | None
+) -> None:
     app = make_app({"settings": {"rateLimits": {operation_id: {"minute": 1}}}})
     limited = contract_schema(app=app)
     operation = limited[path]["GET"]

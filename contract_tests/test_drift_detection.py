@@ -38,7 +38,11 @@ def test_missing_required_field_fails_naming_the_field(monkeypatch: pytest.Monke
     with pytest.raises(DriftError) as caught:
         validate_case(status_case(make_app()))
     (drift,) = caught.value.drifts
-    assert (drift.operation, drift.status, drift.check) == ("GET /api/auto-apply-v2/status", 200, "response_schema_conformance")
+    assert (drift.operation, drift.status, drift.check) == (
+        "GET /api/auto-apply-v2/status",
+        200,
+        "response_schema_conformance",
+    )
     assert drift.field == DROPPED_FIELD
     assert f"field: {DROPPED_FIELD}" in str(caught.value)
     assert f"the spec requires `{DROPPED_FIELD}`" in str(caught.value)
@@ -67,7 +71,10 @@ def test_missing_required_header_fails_naming_the_header() -> None:
     async def strip_remaining(scope, receive, send):
         async def send_without(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [(k, v) for k, v in message["headers"] if k.lower() != b"x-ratelimit-remaining"]}
+                message = {
+                    **message,
+                    "headers": [(k, v) for k, v in message["headers"] if k.lower() != b"x-ratelimit-remaining"],
+                }
             await send(message)
 
         await inner(scope, receive, send_without if scope["type"] == "http" else send)

@@ -89,7 +89,9 @@ class ApplyModel(RuleBasedStateMachine):
         r = CLIENT.post("/_mock/clock/advance", json={"seconds": seconds})
         assert r.status_code == 200, r.text
         for queue_id, app in self.apps.items():
-            s = CLIENT.get("/api/auto-apply-v2/status", params={"queueId": queue_id}, headers={"x-api-key": app["account"]})
+            s = CLIENT.get(
+                "/api/auto-apply-v2/status", params={"queueId": queue_id}, headers={"x-api-key": app["account"]}
+            )
             assert s.status_code == 200
             new = s.json()["applicationStatus"]
             old = app["status"]

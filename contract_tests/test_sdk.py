@@ -25,7 +25,9 @@ FREELANCER_LIMIT = 3
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
-    world = merge_worlds(World.default().data, {"settings": {"rateLimits": {"listFreelancers": {"minute": FREELANCER_LIMIT}}}})
+    world = merge_worlds(
+        World.default().data, {"settings": {"rateLimits": {"listFreelancers": {"minute": FREELANCER_LIMIT}}}}
+    )
     with ServerThread(create_app(Runtime(World(world), clock="manual"))) as srv:
         yield srv
 
@@ -86,7 +88,11 @@ def test_freelancers_and_data_reads(client: UpHunt) -> None:
     assert [p["id"] for p in agency["freelancers"][1]["profiles"]][:1] == ["1800000000000000002"]
     job = client.get_job("~022052895097657407455")
     info = job["jobDetailsResponse"]["data"]["jobPubDetails"]["opening"]["job"]["info"]
-    assert (job["ciphertext"], info["type"], info["title"]) == ("~022052895097657407455", "FIXED", "LONG-TERM! Only Experienced Video Editor")
+    assert (job["ciphertext"], info["type"], info["title"]) == (
+        "~022052895097657407455",
+        "FIXED",
+        "LONG-TERM! Only Experienced Video Editor",
+    )
     company = client.get_client_jobs("1991212616395436888")
     assert company["companyId"] == "1991212616395436888" and company["buyer"]["company"]["name"] == "Acme Inc."
     assert company["archivedJobIds"] == ["2040846723050472167"]
@@ -100,7 +106,11 @@ def test_error_status_codes(client: UpHunt, server: ServerThread) -> None:
     assert e401.status_code == 401 and "Invalid API key" in str(e401)
     with UpHunt(api_key="sk_uphunt_no_credits_key", base_url=server.base_url) as broke:
         e402 = error_of(lambda: broke.apply(job_id=JOB, cover_letter="Hi"))
-    assert e402.status_code == 402 and e402.body == {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True}
+    assert e402.status_code == 402 and e402.body == {
+        "error": "Insufficient auto-apply credits",
+        "creditsRemaining": 0,
+        "needsCredits": True,
+    }
     e404 = error_of(lambda: client.get_job("~020000000000000000000"))
     assert e404.status_code == 404 and e404.body["error"] == "not_found"
     first = client.apply(job_id=JOB, cover_letter="Hi")

@@ -47,13 +47,23 @@ def run_naive(mock: UpHuntMock, http: httpx.Client, schedule: FaultSchedule) -> 
 
 
 def find_counterexample(
-    mock: UpHuntMock, http: httpx.Client, schedules: st.SearchStrategy[FaultSchedule], checks: list[str], max_examples: int = 30
+    mock: UpHuntMock,
+    http: httpx.Client,
+    schedules: st.SearchStrategy[FaultSchedule],
+    checks: list[str],
+    max_examples: int = 30,
 ) -> tuple[FaultSchedule, AssertionError]:
     """Run the property "the naive client keeps ``checks``" and return hypothesis's minimal counterexample."""
     failing: list[FaultSchedule] = []
 
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-              phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(schedule=schedules)
     def naive_client_keeps_the_invariants(schedule: FaultSchedule) -> None:
         run_naive(mock, http, schedule)
@@ -72,12 +82,16 @@ def find_counterexample(
 
 
 def test_naive_client_passes_a_happy_path_test(uphunt_mock: UpHuntMock, http: httpx.Client) -> None:
-    client = NaiveClient(uphunt_mock.base_url, uphunt_mock.api_key, sleep=uphunt_mock.sleep, clock=uphunt_mock.monotonic, http=http)
+    client = NaiveClient(
+        uphunt_mock.base_url, uphunt_mock.api_key, sleep=uphunt_mock.sleep, clock=uphunt_mock.monotonic, http=http
+    )
 
     assert client.apply_and_wait(JOB, "Hello")["applicationStatus"] == "applied"  # looks fine...
 
 
-def test_hypothesis_finds_that_the_naive_client_ignores_retry_after(uphunt_mock: UpHuntMock, http: httpx.Client) -> None:
+def test_hypothesis_finds_that_the_naive_client_ignores_retry_after(
+    uphunt_mock: UpHuntMock, http: httpx.Client
+) -> None:
     schedules = fault_schedules(apply=retryable_faults(), max_status=0, max_outcomes=0, submission=QUICK)
 
     minimal, error = find_counterexample(uphunt_mock, http, schedules, ["retry-after"])

@@ -37,7 +37,9 @@ def http(uphunt_mock: UpHuntMock) -> Iterator[httpx.Client]:
 
 
 def client_for(mock: UpHuntMock, http: httpx.Client) -> UpHuntClient:
-    return UpHuntClient(mock.base_url, mock.api_key, sleep=mock.sleep, clock=mock.monotonic, rng=random.Random(0), http=http)
+    return UpHuntClient(
+        mock.base_url, mock.api_key, sleep=mock.sleep, clock=mock.monotonic, rng=random.Random(0), http=http
+    )
 
 
 def test_happy_path_applies_once_and_polls_on_the_cadence(uphunt_mock: UpHuntMock, http: httpx.Client) -> None:
@@ -64,7 +66,9 @@ def test_waits_retry_after_on_429(uphunt_mock: UpHuntMock, http: httpx.Client) -
     uphunt_mock.requests.assert_no_request_within(7, after=applies[0], operation="applyToJob")
 
 
-def test_backs_off_exponentially_through_503_and_a_dropped_connection(uphunt_mock: UpHuntMock, http: httpx.Client) -> None:
+def test_backs_off_exponentially_through_503_and_a_dropped_connection(
+    uphunt_mock: UpHuntMock, http: httpx.Client
+) -> None:
     uphunt_mock.load_scenario(FaultSchedule(apply=(Respond(503), Drop(), Respond(500))))
 
     record = client_for(uphunt_mock, http).apply_and_wait(JOB, "Hello")
@@ -122,7 +126,9 @@ def test_slow_tail_stops_polling_after_five_minutes(uphunt_mock: UpHuntMock, htt
     assert_client_behaved(uphunt_mock)
 
 
-def test_a_409_follows_the_existing_application_instead_of_applying_again(uphunt_mock: UpHuntMock, http: httpx.Client) -> None:
+def test_a_409_follows_the_existing_application_instead_of_applying_again(
+    uphunt_mock: UpHuntMock, http: httpx.Client
+) -> None:
     first = http.post("/api/auto-apply-v2/apply", json={"jobId": JOB, "coverLetter": "first"}).json()
 
     record = client_for(uphunt_mock, http).apply_and_wait(JOB, "second")
@@ -131,8 +137,13 @@ def test_a_409_follows_the_existing_application_instead_of_applying_again(uphunt
     assert uphunt_mock.requests.for_operation("applyToJob").statuses == [200, 409]
 
 
-@settings(max_examples=15, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(schedule=fault_schedules())
 def test_reference_client_keeps_every_invariant_under_any_fault_schedule(
     uphunt_mock: UpHuntMock, http: httpx.Client, schedule: FaultSchedule

@@ -106,7 +106,9 @@ class UpHuntClient:
     # ── the API ──
 
     def apply(self, job_id: str, cover_letter: str, **fields: Any) -> dict[str, Any]:
-        return self.call("POST", "/api/auto-apply-v2/apply", json={"jobId": job_id, "coverLetter": cover_letter, **fields})
+        return self.call(
+            "POST", "/api/auto-apply-v2/apply", json={"jobId": job_id, "coverLetter": cover_letter, **fields}
+        )
 
     def status(self, queue_id: str) -> dict[str, Any]:
         """One status read, no retry: the polling loop is the retry."""

@@ -55,14 +55,31 @@ _MARKER_KEYS = {"world", "scenarios", "clock", "api_key", "seed"}
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("uphunt-mock", "UpHunt mock server (uphunt_mock fixture)")
-    group.addoption("--uphunt-mock-world", metavar="WORLD.yaml", default=None,
-                    help="world file for the uphunt_mock fixtures (default: the built-in demo world)")
-    group.addoption("--uphunt-mock-scenario", metavar="FILE", action="append", default=[],
-                    help="scenario file loaded into every uphunt_mock fixture (repeatable)")
-    group.addoption("--uphunt-mock-clock", metavar="CLOCK", default="manual",
-                    help="clock of the uphunt_mock fixtures: manual (default), real or scale=F")
-    group.addoption("--uphunt-mock-control-token", metavar="TOKEN", default=os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN"),
-                    help="start the fixtures' mocks with this control token (default: $UPHUNT_MOCK_CONTROL_TOKEN)")
+    group.addoption(
+        "--uphunt-mock-world",
+        metavar="WORLD.yaml",
+        default=None,
+        help="world file for the uphunt_mock fixtures (default: the built-in demo world)",
+    )
+    group.addoption(
+        "--uphunt-mock-scenario",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="scenario file loaded into every uphunt_mock fixture (repeatable)",
+    )
+    group.addoption(
+        "--uphunt-mock-clock",
+        metavar="CLOCK",
+        default="manual",
+        help="clock of the uphunt_mock fixtures: manual (default), real or scale=F",
+    )
+    group.addoption(
+        "--uphunt-mock-control-token",
+        metavar="TOKEN",
+        default=os.environ.get("UPHUNT_MOCK_CONTROL_TOKEN"),
+        help="start the fixtures' mocks with this control token (default: $UPHUNT_MOCK_CONTROL_TOKEN)",
+    )
     pytest_jobo.add_options(parser)
 
 
@@ -115,7 +132,9 @@ def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
 
     marker = request.node.get_closest_marker(_MARKER)
     if marker and marker.args:
-        raise pytest.UsageError(f"@pytest.mark.{_MARKER} takes keyword arguments only ({', '.join(sorted(_MARKER_KEYS))})")
+        raise pytest.UsageError(
+            f"@pytest.mark.{_MARKER} takes keyword arguments only ({', '.join(sorted(_MARKER_KEYS))})"
+        )
     conf: dict[str, Any] = dict(marker.kwargs) if marker else {}
     unknown = set(conf) - _MARKER_KEYS
     if unknown:
@@ -136,7 +155,9 @@ def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
         finally:
             handle.close()
         return
-    server = _start(world, clock, conf.get("seed"), opts["control_token"])  # this test needs a world or clock of its own
+    server = _start(
+        world, clock, conf.get("seed"), opts["control_token"]
+    )  # this test needs a world or clock of its own
     handle = server.handle(api_key)
     handle.default_scenarios = scenarios
     try:
@@ -205,7 +226,9 @@ def journal_section(handle: UpHuntMock) -> str:
         what = r.queue_id or r.job_id or ""
         rule = f"  [rule {r.matched_rule}]" if r.matched_rule else ""
         status = "dropped" if r.status == 0 else str(r.status)
-        lines.append(f"  +{r.time - t0:9.3f} s  {r.operation_id or '-':<22} {r.method} {r.path} {what} -> {status}{rule}".rstrip())
+        lines.append(
+            f"  +{r.time - t0:9.3f} s  {r.operation_id or '-':<22} {r.method} {r.path} {what} -> {status}{rule}".rstrip()
+        )
     return "\n".join(lines)
 
 

@@ -53,7 +53,9 @@ def test_every_alias_in_the_spec_is_covered() -> None:
                 found[op["operationId"]] = path
     assert set(found) == set(ALIASES)
     for op_id, (_, alias) in ALIASES.items():
-        assert found[op_id] == alias.split("?")[0].replace("{x}", "{ciphertext}" if "jobs/{x}" in alias else "{companyId}")
+        assert found[op_id] == alias.split("?")[0].replace(
+            "{x}", "{ciphertext}" if "jobs/{x}" in alias else "{companyId}"
+        )
 
 
 @pytest.mark.parametrize("alias", sorted(ALIASES))

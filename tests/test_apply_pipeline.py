@@ -149,7 +149,10 @@ def test_last_credit_then_402(api):
     r = api.apply(SECOND_KEY, FASTAPI_JOB)
     assert (r.status_code, r.json()["creditsRemaining"]) == (200, 0)
     r = api.apply(SECOND_KEY, VIDEO_JOB)
-    assert (r.status_code, r.json()) == (402, {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True})
+    assert (r.status_code, r.json()) == (
+        402,
+        {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True},
+    )
     # 409 is checked before 402 (decision 4)
     assert api.apply(SECOND_KEY, FASTAPI_JOB).status_code == 409
 
@@ -208,7 +211,10 @@ def assert_refunded_terminal(api: Api, key: str, job: str, state: str, message: 
 
 def test_closed_job_ends_not_available(api):
     assert_refunded_terminal(
-        api, DEMO_KEY, CLOSED_JOB, "not_available",
+        api,
+        DEMO_KEY,
+        CLOSED_JOB,
+        "not_available",
         f"Job {CLOSED_JOB} was closed or removed before the proposal was submitted",
     )
 
@@ -216,7 +222,10 @@ def test_closed_job_ends_not_available(api):
 def test_job_closing_30s_after_start_ends_not_available(api):
     api.advance(31)
     assert_refunded_terminal(
-        api, DEMO_KEY, CLOSES_IN_30S_JOB, "not_available",
+        api,
+        DEMO_KEY,
+        CLOSES_IN_30S_JOB,
+        "not_available",
         f"Job {CLOSES_IN_30S_JOB} was closed or removed before the proposal was submitted",
     )
 
@@ -232,7 +241,10 @@ def test_job_closing_while_the_worker_submits_ends_not_available():
 
 def test_profile_failing_the_requirements_ends_not_eligible(api):
     assert_refunded_terminal(
-        api, DEMO_KEY, NOT_ELIGIBLE_JOB, "not_eligible",
+        api,
+        DEMO_KEY,
+        NOT_ELIGIBLE_JOB,
+        "not_eligible",
         "Upwork rejected the proposal: freelancer location USA is not one of AUS",
     )
 
@@ -248,7 +260,10 @@ def test_profile_failing_two_requirements_names_both(api):
 
 def test_agency_without_connects_ends_not_enough_connects(api):
     assert_refunded_terminal(
-        api, LOW_CONNECTS_KEY, FASTAPI_JOB, "not_enough_connects",
+        api,
+        LOW_CONNECTS_KEY,
+        FASTAPI_JOB,
+        "not_enough_connects",
         "Agency has 4 Connects; this job needs 18 (18 + 0 boost)",
     )
 
@@ -271,7 +286,12 @@ LOGGED_OUT_WORLD = {
             "connects": 100,
             "loggedOut": True,
             "freelancers": [
-                {"id": "~01bd9", "name": "BD", "isBusinessDeveloper": True, "profiles": [{"id": "p9", "name": "General", "hourlyRate": 30, "isDefault": True}]}
+                {
+                    "id": "~01bd9",
+                    "name": "BD",
+                    "isBusinessDeveloper": True,
+                    "profiles": [{"id": "p9", "name": "General", "hourlyRate": 30, "isDefault": True}],
+                }
             ],
         }
     ],
@@ -282,7 +302,10 @@ LOGGED_OUT_WORLD = {
 def test_logged_out_business_developer_ends_logged_out_then_reconnects():
     api = make_api(LOGGED_OUT_WORLD)
     assert_refunded_terminal(
-        api, "sk_logged_out", FASTAPI_JOB, "logged_out",
+        api,
+        "sk_logged_out",
+        FASTAPI_JOB,
+        "logged_out",
         "Business developer session was invalidated; UpHunt is reconnecting. Retry shortly.",
     )
     # the re-apply queued by the helper still falls in the 300 s reconnect window ...
@@ -343,7 +366,12 @@ def test_applied_spends_the_credit_and_deducts_connects(api):
     assert api.row(qid)["connectsSpent"] == 23
     event = api.rt.sim.outbox[-1]
     assert event.type == "application.applied"
-    assert event.payload() == {"id": event.event_id, "type": "application.applied", "createdAt": record["appliedAt"], "data": record}
+    assert event.payload() == {
+        "id": event.event_id,
+        "type": "application.applied",
+        "createdAt": record["appliedAt"],
+        "data": record,
+    }
 
 
 def test_connects_are_shared_by_the_accounts_of_one_agency(api):
@@ -361,15 +389,40 @@ def test_connects_are_shared_by_the_accounts_of_one_agency(api):
     ("job", "extra", "bid", "profile"),
     [
         # hourly job: hourlyRate is the bid
-        (FASTAPI_JOB, {"proposal": {"hourlyRate": 65}}, {"kind": "hourlyRate", "amount": 65.0, "source": "request"}, "1800000000000000001"),
+        (
+            FASTAPI_JOB,
+            {"proposal": {"hourlyRate": 65}},
+            {"kind": "hourlyRate", "amount": 65.0, "source": "request"},
+            "1800000000000000001",
+        ),
         # hourly job, only a fixedBid: ignored, the profile's default rate is used
-        (FASTAPI_JOB, {"proposal": {"fixedBid": 300}}, {"kind": "hourlyRate", "amount": 45.0, "source": "profileDefault"}, "1800000000000000001"),
+        (
+            FASTAPI_JOB,
+            {"proposal": {"fixedBid": 300}},
+            {"kind": "hourlyRate", "amount": 45.0, "source": "profileDefault"},
+            "1800000000000000001",
+        ),
         # fixed job: fixedBid is the bid
-        (VIDEO_JOB, {"proposal": {"fixedBid": 450}}, {"kind": "fixedBid", "amount": 450.0, "source": "request"}, "1800000000000000001"),
+        (
+            VIDEO_JOB,
+            {"proposal": {"fixedBid": 450}},
+            {"kind": "fixedBid", "amount": 450.0, "source": "request"},
+            "1800000000000000001",
+        ),
         # fixed job with a chosen profile and no bid: that profile's default rate
-        (VIDEO_JOB, {"profileId": "1800000000000000006"}, {"kind": "fixedBid", "amount": 55.0, "source": "profileDefault"}, "1800000000000000006"),
+        (
+            VIDEO_JOB,
+            {"profileId": "1800000000000000006"},
+            {"kind": "fixedBid", "amount": 55.0, "source": "profileDefault"},
+            "1800000000000000006",
+        ),
         # hourly job, Ada's Python profile, explicit rate
-        (FASTAPI_JOB, {"profileId": "1800000000000000003", "proposal": {"hourlyRate": 80.5}}, {"kind": "hourlyRate", "amount": 80.5, "source": "request"}, "1800000000000000003"),
+        (
+            FASTAPI_JOB,
+            {"profileId": "1800000000000000003", "proposal": {"hourlyRate": 80.5}},
+            {"kind": "hourlyRate", "amount": 80.5, "source": "request"},
+            "1800000000000000003",
+        ),
     ],
 )
 def test_bid_and_profile_are_recorded(api, job, extra, bid, profile):
@@ -479,7 +532,12 @@ def test_every_terminal_transition_puts_one_event_in_the_outbox(api):
     api.settle()
     events = {e.application.queue_id: e for e in api.rt.sim.outbox}
     assert set(events) == set(queued) and len(api.rt.sim.outbox) == 4
-    assert [events[q].type for q in queued] == ["application.applied", "application.applied", "application.failed", "application.failed"]
+    assert [events[q].type for q in queued] == [
+        "application.applied",
+        "application.applied",
+        "application.failed",
+        "application.failed",
+    ]
     assert len({e.event_id for e in events.values()}) == 4
     for q in queued:
         assert events[q].payload()["data"] == api.status(queueId=q)

@@ -37,7 +37,9 @@ accounts:
 
 
 def run(*args: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
 
 
 class Lines:
@@ -117,10 +119,18 @@ def test_serve_port_0_prints_the_port_serves_and_stops_cleanly(start_server, tmp
         assert http.get("/_mock/health").json()["status"] == "ok"
         assert http.get("/_mock/clock").json()["mode"] == "manual"
         # the --config world is merged over the default one
-        r = http.post("/api/auto-apply-v2/apply", headers={"x-api-key": "sk_cli_world"}, json={"jobId": "~022053140178050136031", "coverLetter": "Hi"})
+        r = http.post(
+            "/api/auto-apply-v2/apply",
+            headers={"x-api-key": "sk_cli_world"},
+            json={"jobId": "~022053140178050136031", "coverLetter": "Hi"},
+        )
         assert (r.status_code, r.json()["creditsRemaining"]) == (200, 6)
         assert http.get("/_mock/accounts/sk_uphunt_demo_key").status_code == 200
-        r = http.post("/api/auto-apply-v2/apply", headers={"x-api-key": "sk_uphunt_demo_key"}, json={"jobId": "~01abc", "coverLetter": "Hi"})
+        r = http.post(
+            "/api/auto-apply-v2/apply",
+            headers={"x-api-key": "sk_uphunt_demo_key"},
+            json={"jobId": "~01abc", "coverLetter": "Hi"},
+        )
         assert r.status_code == 200
     proc.send_signal(stop_signal)
     assert proc.wait(timeout=10) == 0
@@ -177,9 +187,18 @@ def test_bad_world_file_exits_2_with_file_line_reason(tmp_path):
 @pytest.mark.parametrize(
     ("args", "stderr"),
     [
-        (["--config", "{tmp}/nope.yaml"], "uphunt-mock: {tmp}/nope.yaml: cannot read world file: No such file or directory\n"),
-        (["--config", "{tmp}/syntax.yaml"], "uphunt-mock: {tmp}/syntax.yaml:2: invalid YAML: expected the node content, but found '<stream end>'\n"),
-        (["--config", "{tmp}/refs.yaml"], "uphunt-mock: {tmp}/refs.yaml:2: account 'k' names unknown agency 'nowhere'\n"),
+        (
+            ["--config", "{tmp}/nope.yaml"],
+            "uphunt-mock: {tmp}/nope.yaml: cannot read world file: No such file or directory\n",
+        ),
+        (
+            ["--config", "{tmp}/syntax.yaml"],
+            "uphunt-mock: {tmp}/syntax.yaml:2: invalid YAML: expected the node content, but found '<stream end>'\n",
+        ),
+        (
+            ["--config", "{tmp}/refs.yaml"],
+            "uphunt-mock: {tmp}/refs.yaml:2: account 'k' names unknown agency 'nowhere'\n",
+        ),
         (["--clock", "fast"], "uphunt-mock: bad clock 'fast': use real, manual or scale=F\n"),
         (["--clock", "scale=0"], "uphunt-mock: bad clock 'scale=0': the scale factor must be > 0\n"),
     ],
@@ -221,25 +240,40 @@ def test_json_line_and_url_file_once_the_server_accepts(tmp_path):
     url_file.write_text("http://127.0.0.1:1\n")  # a stale file from an earlier run is removed first
     proc = subprocess.Popen(
         [*COMMAND, "serve", "--port", "0", "--clock", "manual", "--json", "--url-file", str(url_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         lines = Lines(proc)
         line = json.loads(lines.next(START_TIMEOUT))
         assert set(line) == {"url", "port", "pid", "vendor", "clock", "apiKey", "version"}
         assert line["url"] == f"http://127.0.0.1:{line['port']}" and line["port"] > 0
-        assert (line["pid"], line["vendor"], line["apiKey"], line["version"]) == (proc.pid, "uphunt", "sk_uphunt_demo_key", __version__)
+        assert (line["pid"], line["vendor"], line["apiKey"], line["version"]) == (
+            proc.pid,
+            "uphunt",
+            "sk_uphunt_demo_key",
+            __version__,
+        )
         assert line["clock"] == {"mode": "manual", "now": 1_767_225_600_000, "factor": None}
         assert url_file.read_text() == line["url"] + "\n"  # written before the JSON line
         # accepting already: no retry loop needed
         health = httpx.get(line["url"] + "/_mock/health", timeout=5).json()
-        assert (health["status"], health["version"], health["vendor"], health["clock"]["mode"]) == ("ok", __version__, "uphunt", "manual")
+        assert (health["status"], health["version"], health["vendor"], health["clock"]["mode"]) == (
+            "ok",
+            __version__,
+            "uphunt",
+            "manual",
+        )
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert lines.rest(5) == ""  # stdout holds the one JSON line only
         assert not url_file.exists()  # removed on exit
         err = proc.stderr.read()
-        assert err.startswith(f"uphunt-mock {__version__} serving the UpHunt API at {line['url']}\n") and err.endswith("uphunt-mock stopped\n")
+        assert err.startswith(f"uphunt-mock {__version__} serving the UpHunt API at {line['url']}\n") and err.endswith(
+            "uphunt-mock stopped\n"
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -296,8 +330,14 @@ def _wait_for(condition, what: str, timeout: float = 30.0) -> None:
 @pytest.mark.parametrize(
     ("sig", "moment"),
     [
-        ("INT", "caught"), ("INT", "cpu=40"), ("INT", "cpu=120"), ("INT", "ready"),
-        ("TERM", "exec"), ("TERM", "caught"), ("TERM", "cpu=60"), ("TERM", "ready"),
+        ("INT", "caught"),
+        ("INT", "cpu=40"),
+        ("INT", "cpu=120"),
+        ("INT", "ready"),
+        ("TERM", "exec"),
+        ("TERM", "caught"),
+        ("TERM", "cpu=60"),
+        ("TERM", "ready"),
     ],
 )
 def test_a_background_mock_of_a_non_interactive_shell_stops_on_a_signal_at_any_moment(tmp_path, sig, moment):
@@ -307,7 +347,9 @@ def test_a_background_mock_of_a_non_interactive_shell_stops_on_a_signal_at_any_m
     used N ms of CPU (imports, world build); ready: serving."""
     mock = BIN or pytest.skip("the uphunt-mock console script is not installed")
     url_file = tmp_path / "mock.url"
-    shell = subprocess.Popen(["bash", "-c", START_IN_BACKGROUND, "stop-test", mock, str(url_file)], stdout=subprocess.PIPE, text=True)
+    shell = subprocess.Popen(
+        ["bash", "-c", START_IN_BACKGROUND, "stop-test", mock, str(url_file)], stdout=subprocess.PIPE, text=True
+    )
     try:
         first = shell.stdout.readline()
         assert first.strip().isdigit(), first + shell.stdout.read()
@@ -342,7 +384,10 @@ def test_a_background_mock_of_a_non_interactive_shell_stops_on_a_signal_at_any_m
 def _serve_json(*args: str) -> tuple[subprocess.Popen[str], dict, Lines]:
     proc = subprocess.Popen(
         [*COMMAND, "serve", "--port", "0", "--json", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines = Lines(proc)
     try:
@@ -366,7 +411,9 @@ def test_state_file_brings_the_world_back_after_a_restart_and_journal_file_strea
     state, journal = tmp_path / "state.json", tmp_path / "journal.jsonl"
     proc, first, _ = _serve_json("--clock", "manual", "--state-file", str(state), "--journal-file", str(journal))
     with httpx.Client(base_url=first["url"], timeout=10, headers={"x-api-key": first["apiKey"]}) as http:
-        queue = http.post("/api/auto-apply-v2/apply", json={"jobId": "~022053140178050136031", "coverLetter": "Hi"}).json()["queueId"]
+        queue = http.post(
+            "/api/auto-apply-v2/apply", json={"jobId": "~022053140178050136031", "coverLetter": "Hi"}
+        ).json()["queueId"]
         http.post("/_mock/clock/advance", json={"seconds": 3})
         assert http.get("/api/auto-apply-v2/status", params={"queueId": queue}).status_code == 200
         http.put("/_mock/accounts/sk_state_file", json={"credits": 4})

@@ -72,7 +72,10 @@ def test_1000_concurrent_applies_on_500_credits_give_500_queued_and_500_402():
 
     assert Counter(status for status, _ in responses) == {200: 500, 402: 500}
     refused = [body for status, body in responses if status == 402]
-    assert all(body == {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True} for body in refused)
+    assert all(
+        body == {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True}
+        for body in refused
+    )
     queued = [body for status, body in responses if status == 200]
     assert len({q["queueId"] for q in queued}) == 500
     assert all(q["applicationStatus"] == "processing" for q in queued)

@@ -18,10 +18,20 @@ EPOCH_MS = int(DEFAULT_MANUAL_EPOCH * 1000)
 def test_health_clock_and_advance(client: TestClient) -> None:
     health = client.get("/_mock/health").json()
     assert health.pop("uptimeSeconds") >= 0
-    assert health == {"status": "ok", "version": __version__, "vendor": "uphunt", "clock": {"mode": "manual", "now": EPOCH_MS, "factor": None}}
+    assert health == {
+        "status": "ok",
+        "version": __version__,
+        "vendor": "uphunt",
+        "clock": {"mode": "manual", "now": EPOCH_MS, "factor": None},
+    }
     assert client.get("/_mock/clock").json() == {"mode": "manual", "now": EPOCH_MS, "factor": None}
     r = client.post("/_mock/clock/advance", json={"seconds": 90})
-    assert r.status_code == 200 and r.json() == {"mode": "manual", "now": EPOCH_MS + 90_000, "factor": None, "eventsRun": 0}
+    assert r.status_code == 200 and r.json() == {
+        "mode": "manual",
+        "now": EPOCH_MS + 90_000,
+        "factor": None,
+        "eventsRun": 0,
+    }
     assert client.post("/_mock/clock/advance", json={"seconds": -1}).status_code == 422
     assert client.post("/_mock/clock/advance", json={"secs": 1}).status_code == 400
 
@@ -34,7 +44,10 @@ def test_state_reset_and_accounts(runtime: Runtime, client: TestClient) -> None:
     assert len(mine) == 1 and mine[0]["applicationStatus"] == "processing" and mine[0]["apiKey"] == "sk_************key"
     put = client.put(f"/_mock/accounts/{DEMO_KEY}", json={"credits": 7, "connects": 3})
     assert put.status_code == 200
-    assert (put.json()["credits"], put.json()["connects"]) == ({"available": 7, "reserved": 1, "spent": 1, "granted": 9}, 3)
+    assert (put.json()["credits"], put.json()["connects"]) == (
+        {"available": 7, "reserved": 1, "spent": 1, "granted": 9},
+        3,
+    )
     new = client.put("/_mock/accounts/sk_ci_1", json={"credits": 2})
     assert new.status_code == 201 and new.json()["credits"]["available"] == 2
     assert client.get("/_mock/accounts/sk_missing").status_code == 404
@@ -52,15 +65,42 @@ def test_scenarios_list_load_yaml_and_json_and_clear(client: TestClient) -> None
     yaml_doc = "name: a\nrules:\n  - name: polls fail\n    match: {operationId: getApplicationStatus}\n    times: 2\n    respond: {status: 503}\n"
     r = client.post("/_mock/scenarios", content=yaml_doc, headers={"content-type": "application/yaml"})
     assert r.status_code == 201
-    json_doc = {"name": "b", "description": "json", "rules": [{"match": {"operationId": "applyToJob"}, "respond": {"status": 402}}]}
+    json_doc = {
+        "name": "b",
+        "description": "json",
+        "rules": [{"match": {"operationId": "applyToJob"}, "respond": {"status": 402}}],
+    }
     r = client.post("/_mock/scenarios", content=json.dumps(json_doc), headers={"content-type": "application/json"})
     assert r.status_code == 201
     assert r.json() == {
         "scenarios": [
-            {"name": "a", "source": "request", "description": None, "per": "global", "state": "started",
-             "rules": [{"id": "a/0", "name": "polls fail", "trigger": "request", "hits": 0, "remaining": 2, "state": "active"}]},
-            {"name": "b", "source": "request", "description": "json", "per": "global", "state": "started",
-             "rules": [{"id": "b/0", "name": None, "trigger": "request", "hits": 0, "remaining": None, "state": "active"}]},
+            {
+                "name": "a",
+                "source": "request",
+                "description": None,
+                "per": "global",
+                "state": "started",
+                "rules": [
+                    {
+                        "id": "a/0",
+                        "name": "polls fail",
+                        "trigger": "request",
+                        "hits": 0,
+                        "remaining": 2,
+                        "state": "active",
+                    }
+                ],
+            },
+            {
+                "name": "b",
+                "source": "request",
+                "description": "json",
+                "per": "global",
+                "state": "started",
+                "rules": [
+                    {"id": "b/0", "name": None, "trigger": "request", "hits": 0, "remaining": None, "state": "active"}
+                ],
+            },
         ]
     }
     assert client.post(APPLY, headers=DEMO, json={"jobId": JOB, "coverLetter": "Hi"}).status_code == 402
@@ -70,7 +110,10 @@ def test_scenarios_list_load_yaml_and_json_and_clear(client: TestClient) -> None
 
 
 def test_requests_journal_filters_limit_and_clear(client: TestClient) -> None:
-    client.post("/_mock/scenarios", content="rules:\n  - match: {operationId: listFreelancers, nth: 2}\n    respond: {status: 503}\n")
+    client.post(
+        "/_mock/scenarios",
+        content="rules:\n  - match: {operationId: listFreelancers, nth: 2}\n    respond: {status: 503}\n",
+    )
     for _ in range(3):
         client.get("/api/auto-apply-v2/freelancers", headers=DEMO)
     client.post(APPLY, headers=DEMO, json={"jobId": JOB, "coverLetter": "Hi"})
@@ -85,16 +128,30 @@ def test_requests_journal_filters_limit_and_clear(client: TestClient) -> None:
         ("applyToJob", 200, None),
     ]
     apply_row = rows[-1]
-    assert apply_row["method"] == "POST" and apply_row["path"] == "/api/auto-apply-v2/apply" and apply_row["query"] == {}
-    assert apply_row["headers"]["x-api-key"] == "sk_************key" and apply_row["body"] == {"jobId": JOB, "coverLetter": "Hi"}
+    assert (
+        apply_row["method"] == "POST" and apply_row["path"] == "/api/auto-apply-v2/apply" and apply_row["query"] == {}
+    )
+    assert apply_row["headers"]["x-api-key"] == "sk_************key" and apply_row["body"] == {
+        "jobId": JOB,
+        "coverLetter": "Hi",
+    }
     assert apply_row["time"] == EPOCH_MS and apply_row["latencyMs"] >= 0
     assert [e["status"] for e in client.get("/_mock/requests", params={"status": 503}).json()["requests"]] == [503]
     only_apply = client.get("/_mock/requests", params={"operationId": "applyToJob"}).json()["requests"]
     assert [e["id"] for e in only_apply] == [rows[-1]["id"]]
-    assert [e["id"] for e in client.get("/_mock/requests", params={"limit": 2}).json()["requests"]] == [rows[2]["id"], rows[3]["id"]]
+    assert [e["id"] for e in client.get("/_mock/requests", params={"limit": 2}).json()["requests"]] == [
+        rows[2]["id"],
+        rows[3]["id"],
+    ]
     assert client.get("/_mock/requests", params={"limit": 0}).status_code == 422
     assert client.get("/_mock/requests", params={"limit": "x"}).status_code == 400
-    assert client.delete("/_mock/requests").json() == {"requests": [], "dropped": 0, "capacity": 1000, "bytes": 0, "maxBytes": 16 * 1024 * 1024}
+    assert client.delete("/_mock/requests").json() == {
+        "requests": [],
+        "dropped": 0,
+        "capacity": 1000,
+        "bytes": 0,
+        "maxBytes": 16 * 1024 * 1024,
+    }
     assert client.get("/_mock/requests").json()["requests"] == []
 
 
@@ -118,7 +175,9 @@ def test_a_new_key_gets_an_agency_of_its_own_that_can_apply(client: TestClient) 
     r = client.post(APPLY, headers={"x-api-key": "sk_ci_own"}, json={"jobId": JOB, "coverLetter": "Hi"})
     assert r.status_code == 200, r.text
     client.post("/_mock/clock/advance", json={"seconds": 600})
-    status = client.get("/api/auto-apply-v2/status", params={"queueId": r.json()["queueId"]}, headers={"x-api-key": "sk_ci_own"})
+    status = client.get(
+        "/api/auto-apply-v2/status", params={"queueId": r.json()["queueId"]}, headers={"x-api-key": "sk_ci_own"}
+    )
     assert status.json()["applicationStatus"] == "applied"
     after = client.get("/_mock/accounts/sk_ci_own").json()
     assert after["credits"] == {"available": 2, "reserved": 0, "spent": 1, "granted": 3}
@@ -129,7 +188,16 @@ def test_a_named_new_agency_gets_a_business_developer_unless_freelancers_are_giv
     first = client.put("/_mock/accounts/sk_ci_a", json={"agencyId": "agency_ci"}).json()
     assert first["agencyId"] == "agency_ci" and len(first["freelancers"]) == 1
     assert first["freelancers"][0]["isBusinessDeveloper"] is True
-    given = [{"id": "~01x", "name": "X", "title": "Dev", "hourlyRate": 50, "isBusinessDeveloper": False, "profiles": [{"id": "p1", "name": "P", "isDefault": True, "hourlyRate": 50, "skills": []}]}]
+    given = [
+        {
+            "id": "~01x",
+            "name": "X",
+            "title": "Dev",
+            "hourlyRate": 50,
+            "isBusinessDeveloper": False,
+            "profiles": [{"id": "p1", "name": "P", "isDefault": True, "hourlyRate": 50, "skills": []}],
+        }
+    ]
     second = client.put("/_mock/accounts/sk_ci_b", json={"agencyId": "agency_ci2", "freelancers": given}).json()
     assert [f["id"] for f in second["freelancers"]] == ["~01x"]
     # two keys naming the same agency share it (and its Connects)

@@ -21,10 +21,22 @@ def mock(overlay: dict | None = None) -> tuple[Runtime, AsgiClient]:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b'{"jobId": "~01abc", "coverLetter": "\\udc00 hi"}', "malformed JSON body: a string contains a lone UTF-16 surrogate"),
-        (b'{"jobId": "~01abc", "coverLetter": "hi", "\\ud800": 1}', "malformed JSON body: a string contains a lone UTF-16 surrogate"),
-        (b'{"jobId": "~01abc", "coverLetter": "hi", "proposal": {"fixedBid": -Infinity}}', "malformed JSON body: -Infinity is not valid JSON"),
-        (b'{"jobId": "~01abc", "coverLetter": "hi", "proposal": {"fixedBid": -1e999}}', "malformed JSON body: number -1e999 is out of range"),
+        (
+            b'{"jobId": "~01abc", "coverLetter": "\\udc00 hi"}',
+            "malformed JSON body: a string contains a lone UTF-16 surrogate",
+        ),
+        (
+            b'{"jobId": "~01abc", "coverLetter": "hi", "\\ud800": 1}',
+            "malformed JSON body: a string contains a lone UTF-16 surrogate",
+        ),
+        (
+            b'{"jobId": "~01abc", "coverLetter": "hi", "proposal": {"fixedBid": -Infinity}}',
+            "malformed JSON body: -Infinity is not valid JSON",
+        ),
+        (
+            b'{"jobId": "~01abc", "coverLetter": "hi", "proposal": {"fixedBid": -1e999}}',
+            "malformed JSON body: number -1e999 is out of range",
+        ),
     ],
 )
 def test_non_json_input_is_400_and_leaves_every_later_response_valid(raw: bytes, message: str) -> None:
@@ -56,10 +68,24 @@ def test_preseeded_applications_are_listed_by_creation_time_and_the_newest_is_th
     _rt, client = mock(
         {
             "applications": [
-                {"queueId": "queue_recent", "apiKey": DEMO_KEY, "jobId": JOB, "status": "failed",
-                 "createdSecondsAgo": 100, "processedSecondsAgo": 90, "appliedSecondsAgo": 60},
-                {"queueId": "queue_old", "apiKey": DEMO_KEY, "jobId": JOB, "status": "applied",
-                 "createdSecondsAgo": 5000, "processedSecondsAgo": 4990, "appliedSecondsAgo": 4950},
+                {
+                    "queueId": "queue_recent",
+                    "apiKey": DEMO_KEY,
+                    "jobId": JOB,
+                    "status": "failed",
+                    "createdSecondsAgo": 100,
+                    "processedSecondsAgo": 90,
+                    "appliedSecondsAgo": 60,
+                },
+                {
+                    "queueId": "queue_old",
+                    "apiKey": DEMO_KEY,
+                    "jobId": JOB,
+                    "status": "applied",
+                    "createdSecondsAgo": 5000,
+                    "processedSecondsAgo": 4990,
+                    "appliedSecondsAgo": 4950,
+                },
             ]
         }
     )
@@ -83,13 +109,24 @@ def test_preseeded_applications_are_listed_by_creation_time_and_the_newest_is_th
 )
 def test_outcome_order_puts_logged_out_after_closed_eligibility_and_connects(job: str, key: str, expected: str) -> None:
     profile = {"id": "1800000000000000077", "name": "General", "isDefault": True}
-    bd = {"id": "~01out", "name": "BD", "country": "USA", "jobSuccessScore": 95, "isBusinessDeveloper": True, "profiles": [profile]}
+    bd = {
+        "id": "~01out",
+        "name": "BD",
+        "country": "USA",
+        "jobSuccessScore": 95,
+        "isBusinessDeveloper": True,
+        "profiles": [profile],
+    }
     _rt, client = mock(
         {
             "agencies": [
                 {"id": "agency_out", "connects": 500, "loggedOut": True, "freelancers": [bd]},
-                {"id": "agency_out_poor", "connects": 1, "loggedOut": True,
-                 "freelancers": [{**bd, "id": "~01outpoor", "profiles": [{**profile, "id": "1800000000000000078"}]}]},
+                {
+                    "id": "agency_out_poor",
+                    "connects": 1,
+                    "loggedOut": True,
+                    "freelancers": [{**bd, "id": "~01outpoor", "profiles": [{**profile, "id": "1800000000000000078"}]}],
+                },
             ],
             "accounts": [
                 {"apiKey": "sk_out_demo", "agencyId": "agency_out", "credits": 5},
@@ -107,7 +144,10 @@ def test_outcome_order_puts_logged_out_after_closed_eligibility_and_connects(job
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("seed: 3\naccounts:\n  - apiKey: k\n    agencyId: nowhere\n", ":4: account 'k' names unknown agency 'nowhere'"),
+        (
+            "seed: 3\naccounts:\n  - apiKey: k\n    agencyId: nowhere\n",
+            ":4: account 'k' names unknown agency 'nowhere'",
+        ),
         (
             "applications:\n  - queueId: q1\n    apiKey: nobody\n    jobId: '~01abc'\n    status: applied\n",
             ":3: application 'q1' names unknown apiKey",

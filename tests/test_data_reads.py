@@ -66,12 +66,22 @@ def test_every_job_of_the_world_is_archived_and_shaped_as_the_spec_says(world: t
         pub = body["jobDetailsResponse"]["data"]["jobPubDetails"]
         opening = pub["opening"]["job"]
         info = opening["info"]
-        assert (info["id"], info["ciphertext"], info["title"], info["type"]) == (job.id, job.ciphertext, job.title, job.type)
-        assert info["createdOn"] == iso_ms(job.posted_at_ms) and info["status"] == ("ACTIVE" if job.is_open(now) else "CLOSED")
+        assert (info["id"], info["ciphertext"], info["title"], info["type"]) == (
+            job.id,
+            job.ciphertext,
+            job.title,
+            job.type,
+        )
+        assert info["createdOn"] == iso_ms(job.posted_at_ms) and info["status"] == (
+            "ACTIVE" if job.is_open(now) else "CLOSED"
+        )
         assert opening["description"] == job.description and opening["connectsCost"] == job.connects_cost
         assert [s["name"] for s in opening["skills"]] == job.skills and job.skills
         if job.type == "HOURLY":
-            assert opening["extendedBudgetInfo"] == {"hourlyBudgetMin": job.hourly_min, "hourlyBudgetMax": job.hourly_max}
+            assert opening["extendedBudgetInfo"] == {
+                "hourlyBudgetMin": job.hourly_min,
+                "hourlyBudgetMax": job.hourly_max,
+            }
             assert job.hourly_min is not None and job.hourly_min <= job.hourly_max
         else:
             assert opening["extendedBudgetInfo"] is None and opening["budget"]["amount"] == job.budget > 0
@@ -102,10 +112,16 @@ def test_docs_jobs_and_aliases_resolve(world: tuple[Runtime, TestClient]) -> Non
         ({}, 400, "bad_request"),
         ({"cipher": ""}, 400, "bad_request"),
         ({"cipher": "~020000000000000000000"}, 404, "not_found"),
-        ({"cipher": "https://www.upwork.com/jobs/~022053140178050136031"}, 404, "not_found"),  # a URL is not a ciphertext
+        (
+            {"cipher": "https://www.upwork.com/jobs/~022053140178050136031"},
+            404,
+            "not_found",
+        ),  # a URL is not a ciphertext
     ],
 )
-def test_job_read_errors_use_the_data_dialect(world: tuple[Runtime, TestClient], query: dict[str, str], status: int, code: str) -> None:
+def test_job_read_errors_use_the_data_dialect(
+    world: tuple[Runtime, TestClient], query: dict[str, str], status: int, code: str
+) -> None:
     _, client = world
     r = client.get(JOB, params=query, headers=DEMO)
     assert r.status_code == status
@@ -126,7 +142,9 @@ def test_missing_cipher_message_names_the_parameter(world: tuple[Runtime, TestCl
 # ------------------------------------------------------------------ client jobs
 
 
-def test_every_company_is_shaped_as_the_spec_says_and_consistent_with_the_catalogue(world: tuple[Runtime, TestClient]) -> None:
+def test_every_company_is_shaped_as_the_spec_says_and_consistent_with_the_catalogue(
+    world: tuple[Runtime, TestClient],
+) -> None:
     rt, client = world
     catalogue, now = rt.sim.catalogue, rt.clock.now()
     companies = list(catalogue.companies)
@@ -152,7 +170,9 @@ def test_every_company_is_shaped_as_the_spec_says_and_consistent_with_the_catalo
         fetchable = [c for c in dict.fromkeys(mentioned) if get_job(client, c).status_code == 200]
         assert body["archivedCiphers"] == fetchable
         # archivedJobIds: the work-history job ids the catalogue holds (also for private contracts).
-        assert body["archivedJobIds"] == [w["jobInfo"]["id"] for w in body["workHistory"] if catalogue.by_id(w["jobInfo"]["id"])]
+        assert body["archivedJobIds"] == [
+            w["jobInfo"]["id"] for w in body["workHistory"] if catalogue.by_id(w["jobInfo"]["id"])
+        ]
         for w in body["workHistory"]:
             held = catalogue.by_id(w["jobInfo"]["id"])
             if w["jobInfo"]["ciphertext"] is None:
@@ -167,7 +187,11 @@ def test_every_company_is_shaped_as_the_spec_says_and_consistent_with_the_catalo
 def test_auth_enriched_fields_are_null_for_a_public_only_company(world: tuple[Runtime, TestClient]) -> None:
     _, client = world
     northwind = client.get(f"/api/clients/{NORTHWIND}/jobs", headers=DEMO).json()["buyer"]
-    assert (northwind["enterprise"], northwind["avgHourlyJobsRate"], northwind["phoneVerificationStatus"]) == (None, None, None)
+    assert (northwind["enterprise"], northwind["avgHourlyJobsRate"], northwind["phoneVerificationStatus"]) == (
+        None,
+        None,
+        None,
+    )
     acme = client.get(f"/api/clients/{ACME}/jobs", headers=DEMO).json()
     assert acme["buyer"]["enterprise"] is False
     assert acme["buyer"]["avgHourlyJobsRate"] == {"amount": 22.23}
@@ -194,7 +218,10 @@ def test_the_client_jobs_page_example_company(world: tuple[Runtime, TestClient])
     assert body["lastSyncedAt"] == round(rt.clock.now() * 1000) - 30 * 60_000
     history = {w["jobInfo"]["id"]: w for w in body["workHistory"]}
     assert history["2031111111111111111"]["jobInfo"]["ciphertext"] is None  # a private contract
-    assert history["2040846723050472167"]["contractorInfo"] == {"contractorName": "Angelia A I.", "ciphertext": "~01cd73bd718fc7f708"}
+    assert history["2040846723050472167"]["contractorInfo"] == {
+        "contractorName": "Angelia A I.",
+        "ciphertext": "~01cd73bd718fc7f708",
+    }
     assert body["archivedCiphers"] == ["~01abc123def456", "~022052895097657407455", "~022040846723050472167"]
     assert body["archivedJobIds"] == ["2040846723050472167"]
 
@@ -244,7 +271,9 @@ def test_official_sdk_reads_realistic_data_from_the_default_world() -> None:
         assert not schema_errors("ClientJobs", client_jobs) and not schema_errors("ArchivedJob", job)
 
         team = sdk.freelancers()
-        profile_id = next(p["id"] for f in team["freelancers"] for p in f["profiles"] if p["name"] == "Python Backend & APIs")
+        profile_id = next(
+            p["id"] for f in team["freelancers"] for p in f["profiles"] if p["name"] == "Python Backend & APIs"
+        )
 
         gen = sdk.generate_proposal(job_id="~022053140178050136031", reasoning_effort="high")
         assert gen["reasoningEffort"] == "high" and "FastAPI" in gen["proposal"] and gen["wordCount"] > 100
@@ -253,7 +282,11 @@ def test_official_sdk_reads_realistic_data_from_the_default_world() -> None:
         page = sdk.applied_jobs(limit=10)
         assert page["total"] == 2 and page["hasMore"] is False
         newest = page["jobs"][0]
-        assert (newest["queueId"], newest["profileId"], newest["coverLetter"]) == (queued["queueId"], profile_id, gen["proposal"])
+        assert (newest["queueId"], newest["profileId"], newest["coverLetter"]) == (
+            queued["queueId"],
+            profile_id,
+            gen["proposal"],
+        )
         assert page["jobs"][1]["queueId"] == "queue_abc123"  # the docs' example application
         assert sdk.applied_jobs(status="applied")["total"] == 1
         assert not schema_errors("AppliedJobsPage", page)

@@ -22,7 +22,9 @@ SDK_JOB = "~022053140178050136031"  # Senior Python developer for a FastAPI back
 
 def schema_errors(name: str, body: Any) -> list[str]:
     spec = load_spec("uphunt.yaml")
-    validator = Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": spec["components"]}, format_checker=FormatChecker())
+    validator = Draft202012Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}, format_checker=FormatChecker()
+    )
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
 
 
@@ -69,7 +71,9 @@ def test_every_profile_id_is_usable_as_profile_id_on_apply(runtime: Runtime, cli
     queued = {}
     for profile_id, job in zip(profiles, open_jobs, strict=False):
         r = client.post(
-            "/api/auto-apply-v2/apply", json={"jobId": job, "coverLetter": "Hello!", "profileId": profile_id}, headers=DEMO
+            "/api/auto-apply-v2/apply",
+            json={"jobId": job, "coverLetter": "Hello!", "profileId": profile_id},
+            headers=DEMO,
         )
         assert r.status_code == 200, (profile_id, r.text)
         queued[r.json()["queueId"]] = profile_id
@@ -131,7 +135,9 @@ def test_reasoning_effort_changes_the_length(client: TestClient) -> None:
 
 
 def test_generate_from_title_and_description(client: TestClient) -> None:
-    r = generate(client, jobTitle="Explainer video", jobDescription="We need a 60 s explainer. After Effects preferred.")
+    r = generate(
+        client, jobTitle="Explainer video", jobDescription="We need a 60 s explainer. After Effects preferred."
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["jobId"] is None and body["jobTitle"] == "Explainer video" and body["reasoningEffort"] == "medium"

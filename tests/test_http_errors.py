@@ -40,7 +40,10 @@ def post_raw(client, body: bytes, headers: dict[str, str] = JSON):
         ({"coverLetter": "Hi"}, {"error": "jobId is required"}),
         ({}, {"error": "jobId is required"}),
         ({"jobId": 5, "coverLetter": "Hi"}, {"error": "jobId must be of type string, got integer", "field": "jobId"}),
-        ({"jobId": FASTAPI_JOB, "coverLetter": None}, {"error": "coverLetter must be of type string, got null", "field": "coverLetter"}),
+        (
+            {"jobId": FASTAPI_JOB, "coverLetter": None},
+            {"error": "coverLetter must be of type string, got null", "field": "coverLetter"},
+        ),
         (
             {"jobId": FASTAPI_JOB, "coverLetter": "Hi", "autoFillOtherQuestions": "yes"},
             {"error": "autoFillOtherQuestions must be of type boolean, got string", "field": "autoFillOtherQuestions"},
@@ -84,7 +87,10 @@ def test_apply_shape_errors_are_400_naming_the_field(client, body, expected):
         (b"{bad", "malformed JSON body: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
         (b'{"jobId": ', "malformed JSON body: Expecting value: line 1 column 11 (char 10)"),
         (b"\xff\xfe", "malformed JSON body: Expecting value: line 1 column 1 (char 0)"),
-        (b'{"jobId":"~01abc","coverLetter":"x","proposal":{"fixedBid":NaN}}', "malformed JSON body: NaN is not valid JSON"),
+        (
+            b'{"jobId":"~01abc","coverLetter":"x","proposal":{"fixedBid":NaN}}',
+            "malformed JSON body: NaN is not valid JSON",
+        ),
         (b"[1]", "body must be of type object, got array"),
         (b"null", "body must be of type object, got null"),
         (b"3", "body must be of type object, got integer"),
@@ -115,7 +121,9 @@ def test_number_beyond_a_double_is_400_not_500(client):
 
 
 def test_unknown_timeline_is_422(client):
-    r = client.post(APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "proposal": {"timeline": "soon"}})
+    r = client.post(
+        APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "proposal": {"timeline": "soon"}}
+    )
     assert r.status_code == 422
     assert r.json() == {
         "error": 'proposal.timeline: "soon" is not one of "Less than 1 month", "1 to 3 months", "3 to 6 months", "More than 6 months"',
@@ -124,13 +132,20 @@ def test_unknown_timeline_is_422(client):
 
 
 def test_negative_hourly_rate_is_422(client):
-    r = client.post(APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "proposal": {"hourlyRate": -1}})
+    r = client.post(
+        APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "proposal": {"hourlyRate": -1}}
+    )
     assert r.status_code == 422
-    assert r.json() == {"error": "proposal.hourlyRate: -1 is less than the minimum of 0", "field": "proposal.hourlyRate"}
+    assert r.json() == {
+        "error": "proposal.hourlyRate: -1 is less than the minimum of 0",
+        "field": "proposal.hourlyRate",
+    }
 
 
 def test_boost_bids_over_the_maximum_is_422(client):
-    r = client.post(APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "proposal": {"boostBids": 5000}})
+    r = client.post(
+        APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "proposal": {"boostBids": 5000}}
+    )
     assert (r.status_code, r.json()) == (
         422,
         {"error": "proposal.boostBids: 5000 is greater than the maximum of 1000", "field": "proposal.boostBids"},
@@ -140,7 +155,9 @@ def test_boost_bids_over_the_maximum_is_422(client):
 @pytest.mark.parametrize("profile_id", ["1800000000000000010", "no-such-profile"])  # another agency's, and unknown
 def test_profile_outside_the_agency_is_422(client, profile_id):
     before = credits(client)
-    r = client.post(APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "profileId": profile_id})
+    r = client.post(
+        APPLY, headers=DEMO_HEADERS, json={"jobId": FASTAPI_JOB, "coverLetter": "Hi", "profileId": profile_id}
+    )
     assert r.status_code == 422
     assert r.json() == {
         "error": f"profileId {profile_id!r} is not a profile of agency agency_demo; "
@@ -167,7 +184,12 @@ BAD_KEY = "Invalid API key: it was revoked or mistyped (check the x-api-key head
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", APPLY), ("GET", STATUS + "?queueId=queue_abc123"), ("GET", "/api/auto-apply-v2/applied-jobs"), ("GET", "/api/auto-apply-v2/freelancers")],
+    [
+        ("POST", APPLY),
+        ("GET", STATUS + "?queueId=queue_abc123"),
+        ("GET", "/api/auto-apply-v2/applied-jobs"),
+        ("GET", "/api/auto-apply-v2/freelancers"),
+    ],
 )
 def test_missing_and_unknown_key_are_401(client, method, path):
     body = {"jobId": FASTAPI_JOB, "coverLetter": "Hi"} if method == "POST" else None
@@ -323,18 +345,29 @@ JSON_VALUES = st.recursive(
     max_leaves=12,
 )
 JOB_REFS = st.sampled_from(
-    [FASTAPI_JOB, "~01abc123def456", "~01abc", "~022055000000000000001", "~022040846723050472167",
-     "https://www.upwork.com/jobs/~022052895097657407455", "0b5e6c7d-8f90-4a1b-b2c3-d4e5f6a7b8c9", "~029"]
+    [
+        FASTAPI_JOB,
+        "~01abc123def456",
+        "~01abc",
+        "~022055000000000000001",
+        "~022040846723050472167",
+        "https://www.upwork.com/jobs/~022052895097657407455",
+        "0b5e6c7d-8f90-4a1b-b2c3-d4e5f6a7b8c9",
+        "~029",
+    ]
 )
-PROPOSALS = st.fixed_dictionaries(
-    {},
-    optional={
-        "hourlyRate": JSON_VALUES | st.floats(min_value=-10, max_value=1e6),
-        "fixedBid": JSON_VALUES | st.integers(min_value=-10, max_value=10**6),
-        "timeline": JSON_VALUES | st.sampled_from(["Less than 1 month", "1 to 3 months"]),
-        "boostBids": JSON_VALUES | st.integers(min_value=-5, max_value=2000),
-    },
-) | JSON_VALUES
+PROPOSALS = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "hourlyRate": JSON_VALUES | st.floats(min_value=-10, max_value=1e6),
+            "fixedBid": JSON_VALUES | st.integers(min_value=-10, max_value=10**6),
+            "timeline": JSON_VALUES | st.sampled_from(["Less than 1 month", "1 to 3 months"]),
+            "boostBids": JSON_VALUES | st.integers(min_value=-5, max_value=2000),
+        },
+    )
+    | JSON_VALUES
+)
 APPLY_BODIES = (
     st.fixed_dictionaries(
         {},
@@ -344,7 +377,8 @@ APPLY_BODIES = (
             "profileId": st.sampled_from(["1800000000000000003", "1800000000000000010"]) | JSON_VALUES,
             "proposal": PROPOSALS,
             "autoFillOtherQuestions": JSON_VALUES,
-            "questionAnswers": JSON_VALUES | st.lists(st.fixed_dictionaries({"question": st.text(max_size=5), "answer": JSON_VALUES})),
+            "questionAnswers": JSON_VALUES
+            | st.lists(st.fixed_dictionaries({"question": st.text(max_size=5), "answer": JSON_VALUES})),
             "extra": JSON_VALUES,
         },
     )
@@ -359,7 +393,9 @@ def fuzz_client():
         yield c
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(body=APPLY_BODIES)
 def test_apply_never_5xx_for_any_json_value(fuzz_client, body):
     r = fuzz_client.post(APPLY, headers=DEMO_HEADERS, content=json.dumps(body).encode())

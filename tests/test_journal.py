@@ -29,7 +29,11 @@ def test_secrets_masked_and_large_bodies_clipped() -> None:
     journal = Journal()
     headers = {"x-api-key": "sk_uphunt_demo_key", "Authorization": "Bearer up_demo_legacy_key", "accept": "*/*"}
     entry = journal.start(0, "POST", "/", {}, headers, "x" * (MAX_BODY_CHARS + 10))
-    assert entry.headers == {"x-api-key": "sk_************key", "Authorization": "Bearer up_************key", "accept": "*/*"}
+    assert entry.headers == {
+        "x-api-key": "sk_************key",
+        "Authorization": "Bearer up_************key",
+        "accept": "*/*",
+    }
     assert entry.body.endswith(f"… ({MAX_BODY_CHARS + 10} chars)") and len(entry.body) < MAX_BODY_CHARS + 40
     assert mask_secret("short") == "****"
 
@@ -47,10 +51,23 @@ def test_capacity_from_runtime_argument_and_world_settings() -> None:
 
 
 def test_entries_record_the_rule_that_acted(runtime: Runtime, client: TestClient) -> None:
-    runtime.scenarios.load({"name": "j", "rules": [
-        {"name": "side effect only", "match": {"operationId": "listFreelancers", "nth": 1}, "account": {"connects": 9}},
-        {"match": {"operationId": "listFreelancers", "nth": 2}, "respond": {"status": 500}},
-    ]})
+    runtime.scenarios.load(
+        {
+            "name": "j",
+            "rules": [
+                {
+                    "name": "side effect only",
+                    "match": {"operationId": "listFreelancers", "nth": 1},
+                    "account": {"connects": 9},
+                },
+                {"match": {"operationId": "listFreelancers", "nth": 2}, "respond": {"status": 500}},
+            ],
+        }
+    )
     statuses = [client.get(FREELANCERS, headers=DEMO).status_code for _ in range(3)]
     assert statuses == [200, 500, 200]
-    assert [(e["status"], e["matchedRule"]) for e in runtime.journal.as_list()] == [(200, "j/0"), (500, "j/1"), (200, None)]
+    assert [(e["status"], e["matchedRule"]) for e in runtime.journal.as_list()] == [
+        (200, "j/0"),
+        (500, "j/1"),
+        (200, None),
+    ]

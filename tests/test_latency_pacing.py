@@ -40,7 +40,9 @@ def make_sim(n_jobs: int, agencies: int = 1, pacing: float = 0.0, seed: int = 7,
         )
         for i in range(agencies)
     ]
-    accounts = [Account(api_key=f"key{i}", agency_id=f"ag{i}", ledger=CreditLedger.with_grant(n_jobs)) for i in range(agencies)]
+    accounts = [
+        Account(api_key=f"key{i}", agency_id=f"ag{i}", ledger=CreditLedger.with_grant(n_jobs)) for i in range(agencies)
+    ]
     jobs = [
         Job(
             id=str(3_000_000 + j),
@@ -57,7 +59,12 @@ def make_sim(n_jobs: int, agencies: int = 1, pacing: float = 0.0, seed: int = 7,
     ]
     settings = Settings(pacing_seconds=pacing, latency=LatencyModel(**latency))  # type: ignore[arg-type]
     return Simulator(
-        clock=ManualClock(T0), accounts=accounts, agencies=ags, catalogue=Catalogue(jobs, []), settings=settings, seed=seed
+        clock=ManualClock(T0),
+        accounts=accounts,
+        agencies=ags,
+        catalogue=Catalogue(jobs, []),
+        settings=settings,
+        seed=seed,
     )
 
 
@@ -126,7 +133,10 @@ def test_latency_is_configurable_from_the_world_file() -> None:
         {
             "settings": {
                 "pacingSeconds": 0,
-                "latency": {"pickup": {"median": 1, "p95": 1, "low": 1, "high": 1}, "submission": {"median": 10, "p95": 10}},
+                "latency": {
+                    "pickup": {"median": 1, "p95": 1, "low": 1, "high": 1},
+                    "submission": {"median": 10, "p95": 10},
+                },
                 **NO_RATE_LIMITS["settings"],
             }
         }
@@ -175,7 +185,13 @@ def test_pacing_zero_disables_it() -> None:
     sim = make_sim(20, pacing=0.0)
     apps = [apply(sim, 0, i) for i in range(20)]
     assert max(a.pickup_at for a in apps) - T0 < 19 * 5.0
-    assert min(b - a for a, b in zip(sorted(x.pickup_at for x in apps), sorted(x.pickup_at for x in apps)[1:], strict=False)) < 5.0
+    assert (
+        min(
+            b - a
+            for a, b in zip(sorted(x.pickup_at for x in apps), sorted(x.pickup_at for x in apps)[1:], strict=False)
+        )
+        < 5.0
+    )
 
 
 def test_two_agencies_are_not_delayed_by_each_other() -> None:
@@ -206,7 +222,9 @@ def test_pacing_over_http_uses_the_world_setting() -> None:
     rt = Runtime(world, clock="manual")
     jobs = ["~022053140178050136031", "~022052895097657407455", "~022055000000000000003", "~01abc"]
     with TestClient(create_app(rt)) as client:
-        ids = [client.post(APPLY, json={"jobId": j, "coverLetter": "Hi"}, headers=DEMO).json()["queueId"] for j in jobs[:3]]
+        ids = [
+            client.post(APPLY, json={"jobId": j, "coverLetter": "Hi"}, headers=DEMO).json()["queueId"] for j in jobs[:3]
+        ]
         client.post("/_mock/clock/advance", json={"seconds": 600})
         state = {a["queueId"]: a for a in client.get("/_mock/state").json()["applications"]}
         picked = sorted(state[q]["processedAt"] for q in ids)

@@ -88,7 +88,12 @@ class LedgerMachine(RuleBasedStateMachine):
         assert r.status_code == 200
         return r.json()
 
-    @rule(key=st.sampled_from(ACCOUNTS), job=st.sampled_from(JOB_REFS), profile=st.sampled_from(PROFILES), boost=st.integers(0, 3))
+    @rule(
+        key=st.sampled_from(ACCOUNTS),
+        job=st.sampled_from(JOB_REFS),
+        profile=st.sampled_from(PROFILES),
+        boost=st.integers(0, 3),
+    )
     def apply(self, key: str, job: str, profile: str | None, boost: int) -> None:
         before = self.account(key)["credits"]
         body: dict[str, Any] = {"jobId": job, "coverLetter": "Hi", "proposal": {"boostBids": boost}}
@@ -108,7 +113,11 @@ class LedgerMachine(RuleBasedStateMachine):
             assert after == before  # a refused apply touches no credit
             if r.status_code == 402:
                 assert before["available"] == 0
-                assert r.json() == {"error": "Insufficient auto-apply credits", "creditsRemaining": 0, "needsCredits": True}
+                assert r.json() == {
+                    "error": "Insufficient auto-apply credits",
+                    "creditsRemaining": 0,
+                    "needsCredits": True,
+                }
             if r.status_code == 409:
                 assert self.seen.get(r.json()["queueId"], {"applicationStatus": "processing"})["applicationStatus"] in (
                     "processing",
@@ -165,8 +174,19 @@ class LedgerMachine(RuleBasedStateMachine):
         apps = state["applications"]
         processing: dict[str, int] = dict.fromkeys(ACCOUNTS, 0)
         for app in apps:
-            record = {k: app[k] for k in ("jobId", "processedJobId", "applicationStatus", "applicationStatusMessage",
-                                          "queueId", "appliedAt", "processedAt", "errorMessage")}
+            record = {
+                k: app[k]
+                for k in (
+                    "jobId",
+                    "processedJobId",
+                    "applicationStatus",
+                    "applicationStatusMessage",
+                    "queueId",
+                    "appliedAt",
+                    "processedAt",
+                    "errorMessage",
+                )
+            }
             self.observe(record)
             if record["applicationStatus"] == "processing":
                 processing[self.owner[record["queueId"]]] += 1

@@ -89,7 +89,9 @@ def test_account_and_put_account(uphunt_mock: UpHuntMock) -> None:
 
 
 def test_reset_restores_world_clock_journal_and_default_scenarios(uphunt_mock: UpHuntMock) -> None:
-    uphunt_mock.default_scenarios = [{"name": "always-500", "rules": [{"match": {"operationId": STATUS}, "respond": {"status": 500}}]}]
+    uphunt_mock.default_scenarios = [
+        {"name": "always-500", "rules": [{"match": {"operationId": STATUS}, "respond": {"status": 500}}]}
+    ]
     uphunt_mock.load_scenario(FaultSchedule(apply=(Respond(503),), submission=400))
     apply(uphunt_mock)
     uphunt_mock.put_account(credits=1)
@@ -112,8 +114,12 @@ def test_load_scenario_takes_a_path_yaml_text_a_dict_or_a_schedule(uphunt_mock: 
     file.write_text("name: from-file\nrules:\n  - match: {operationId: listFreelancers}\n    respond: {status: 503}\n")
     uphunt_mock.load_scenario(file)
     uphunt_mock.load_scenario(str(file).replace("a.yaml", "a.yaml"))  # same name: replaced, not added
-    uphunt_mock.load_scenario("name: from-text\nrules:\n  - match: {operationId: getClientJobs}\n    respond: {status: 500}\n")
-    uphunt_mock.load_scenario({"name": "from-dict", "rules": [{"match": {"operationId": "generateProposal"}, "respond": {"status": 500}}]})
+    uphunt_mock.load_scenario(
+        "name: from-text\nrules:\n  - match: {operationId: getClientJobs}\n    respond: {status: 500}\n"
+    )
+    uphunt_mock.load_scenario(
+        {"name": "from-dict", "rules": [{"match": {"operationId": "generateProposal"}, "respond": {"status": 500}}]}
+    )
     loaded = uphunt_mock.load_scenario(FaultSchedule(apply=(Respond(429, retry_after=3),)))
     assert [s["name"] for s in loaded] == ["from-file", "from-text", "from-dict", "fault-schedule"]
 
@@ -158,7 +164,9 @@ def test_requests_journal_helpers(uphunt_mock: UpHuntMock) -> None:
     assert log.with_status(429)[0].matched_rule == "fault-schedule/0"
     assert log.after(applies[1]) == log[2:]
     assert log[0].api_key == "sk_************key"  # masked by the journal
-    assert str(log[0]) == f"#{log[0].id} t={EPOCH:.3f} POST /api/auto-apply-v2/apply {JOB} -> 429 [rule fault-schedule/0]"
+    assert (
+        str(log[0]) == f"#{log[0].id} t={EPOCH:.3f} POST /api/auto-apply-v2/apply {JOB} -> 429 [rule fault-schedule/0]"
+    )
 
     log.for_job(JOB).assert_no_request_within(5, after=applies[0])  # same job: 6 s later
     log.assert_no_request_within(5, after=applies[0], operation=STATUS)
@@ -170,7 +178,9 @@ def test_requests_journal_helpers(uphunt_mock: UpHuntMock) -> None:
 
 
 def test_fault_schedule_hits_the_nth_requests_in_order(uphunt_mock: UpHuntMock) -> None:
-    schedule = FaultSchedule(apply=(Respond(503), None, Drop(), Respond(429, retry_after=9)), status=(None, Respond(500)))
+    schedule = FaultSchedule(
+        apply=(Respond(503), None, Drop(), Respond(429, retry_after=9)), status=(None, Respond(500))
+    )
     uphunt_mock.load_scenario(schedule)
     seen: list[int | str] = []
     for _ in range(5):
@@ -180,12 +190,20 @@ def test_fault_schedule_hits_the_nth_requests_in_order(uphunt_mock: UpHuntMock) 
             seen.append("dropped")
     assert seen == [503, 200, "dropped", 429, 409]
     with uphunt_mock.client() as c:
-        statuses = [c.get("/api/auto-apply-v2/status", params={"queueId": "queue_abc123"}).status_code for _ in range(3)]
+        statuses = [
+            c.get("/api/auto-apply-v2/status", params={"queueId": "queue_abc123"}).status_code for _ in range(3)
+        ]
 
     log = uphunt_mock.requests
     assert log.for_operation(APPLY).statuses == [503, 200, 0, 429, 409]
     assert statuses == [200, 500, 200]
-    assert [schedule.fault_for(r) for r in log.for_operation(APPLY)] == [Respond(503), None, Drop(), Respond(429, 9), None]
+    assert [schedule.fault_for(r) for r in log.for_operation(APPLY)] == [
+        Respond(503),
+        None,
+        Drop(),
+        Respond(429, 9),
+        None,
+    ]
     assert schedule.retry_after_for(log.for_operation(APPLY)[3]) == 9.0
     assert repr(schedule) == (
         "FaultSchedule(apply=[Respond(503), None, Drop(), Respond(429, retry_after=9)], status=[None, Respond(500)])"
@@ -193,13 +211,19 @@ def test_fault_schedule_hits_the_nth_requests_in_order(uphunt_mock: UpHuntMock) 
 
 
 def test_forced_outcomes_and_submission_time(uphunt_mock: UpHuntMock) -> None:
-    uphunt_mock.load_scenario(FaultSchedule(outcomes=(Outcome("logged_out"), None, Outcome("not_enough_connects")), submission=100))
+    uphunt_mock.load_scenario(
+        FaultSchedule(outcomes=(Outcome("logged_out"), None, Outcome("not_enough_connects")), submission=100)
+    )
     for job in (JOB, OTHER_JOB, "~022055000000000000003"):
         assert apply(uphunt_mock, job)["status"] == 200
     uphunt_mock.settle()
 
     apps = uphunt_mock.applications()[1:]
-    assert [a["applicationStatus"] for a in apps] == ["logged_out", "logged_out", "not_enough_connects"]  # 2nd: still reconnecting
+    assert [a["applicationStatus"] for a in apps] == [
+        "logged_out",
+        "logged_out",
+        "not_enough_connects",
+    ]  # 2nd: still reconnecting
     assert all(a["completesAt"] - a["pickupAt"] == 100_000 for a in apps)
 
 
@@ -212,17 +236,28 @@ def test_empty_schedule_is_a_valid_scenario_that_changes_nothing(uphunt_mock: Up
 # ── the invariants, on hand-made journals ───────────────────────────────────
 
 
-def req(i: int, t: float, op: str, status: int, job: str | None = JOB, queue: str | None = None, rule: str | None = None) -> Request:
+def req(
+    i: int, t: float, op: str, status: int, job: str | None = JOB, queue: str | None = None, rule: str | None = None
+) -> Request:
     body = {"jobId": job, "coverLetter": "x"} if op == APPLY else None
     query = {"queueId": queue} if queue else {}
     path = "/api/auto-apply-v2/apply" if op == APPLY else "/api/auto-apply-v2/status"
-    return Request(i, EPOCH + t, "POST" if op == APPLY else "GET", path, query, {"x-api-key": "k****"}, body, status, op, rule)
+    return Request(
+        i, EPOCH + t, "POST" if op == APPLY else "GET", path, query, {"x-api-key": "k****"}, body, status, op, rule
+    )
 
 
 def app(queue: str, created: float, completes: float, status: str, job: str = JOB) -> dict:
-    return {"queueId": queue, "jobId": job, "processedJobId": "uuid-" + job, "apiKey": "k****", "applicationStatus": status,
-            "createdAt": int((EPOCH + created) * 1000), "pickupAt": int((EPOCH + created + 2) * 1000),
-            "completesAt": int((EPOCH + completes) * 1000)}
+    return {
+        "queueId": queue,
+        "jobId": job,
+        "processedJobId": "uuid-" + job,
+        "apiKey": "k****",
+        "applicationStatus": status,
+        "createdAt": int((EPOCH + created) * 1000),
+        "pickupAt": int((EPOCH + created + 2) * 1000),
+        "completesAt": int((EPOCH + completes) * 1000),
+    }
 
 
 def names(violations: list) -> list[str]:
@@ -230,7 +265,10 @@ def names(violations: list) -> list[str]:
 
 
 def test_invariants_accept_the_documented_recipe() -> None:
-    polls = [req(2 + i, t, STATUS, 200, job=None, queue="q1") for i, t in enumerate([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 75, 90])]
+    polls = [
+        req(2 + i, t, STATUS, 200, job=None, queue="q1")
+        for i, t in enumerate([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 75, 90])
+    ]
     log = [req(1, 0, APPLY, 200), *polls]
     assert check_client(log, [app("q1", 0, 88, "applied")]) == []
 
@@ -238,7 +276,9 @@ def test_invariants_accept_the_documented_recipe() -> None:
 def test_invariants_catch_each_documented_mistake() -> None:
     schedule = FaultSchedule(apply=(Respond(429, retry_after=10),))
     retried_early = [req(1, 0, APPLY, 429, rule="fault-schedule/0"), req(2, 3, APPLY, 200)]
-    assert names(check_client(retried_early, [app("q1", 3, 40, "processing")], schedule, checks=["retry-after"])) == ["retry-after"]
+    assert names(check_client(retried_early, [app("q1", 3, 40, "processing")], schedule, checks=["retry-after"])) == [
+        "retry-after"
+    ]
 
     no_backoff = [req(1, 0, APPLY, 503), req(2, 0.5, APPLY, 503), req(3, 2.5, APPLY, 503)]
     found = check_client(no_backoff, [], checks=["retry-backoff", "retryable-retried"])
@@ -252,7 +292,9 @@ def test_invariants_catch_each_documented_mistake() -> None:
     assert names(check_client(retried_402, [])) == ["terminal-not-retried"]
 
     duplicate = [req(1, 0, APPLY, 200), req(2, 10, APPLY, 409)]
-    assert names(check_client(duplicate, [app("q1", 0, 40, "applied")], checks=["no-duplicate-apply"])) == ["no-duplicate-apply"]
+    assert names(check_client(duplicate, [app("q1", 0, 40, "applied")], checks=["no-duplicate-apply"])) == [
+        "no-duplicate-apply"
+    ]
 
     too_fast = [req(1, 0, APPLY, 200), req(2, 5, STATUS, 200, None, "q1"), req(3, 7, STATUS, 200, None, "q1")]
     assert names(check_client(too_fast, [app("q1", 0, 6, "applied")])) == ["polling-cadence"]
@@ -300,8 +342,12 @@ def test_a_ten_line_user_test_works_with_the_installed_plugin(pytester: pytest.P
 
 def test_options_marker_and_isolation(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", world=WORLD.read_text())
-    pytester.makefile(".yaml", five_hundred="name: five-hundred\nrules:\n  - match: {operationId: listFreelancers}\n    respond: {status: 500}\n")
-    pytester.makepyfile(test_inner=f"""
+    pytester.makefile(
+        ".yaml",
+        five_hundred="name: five-hundred\nrules:\n  - match: {operationId: listFreelancers}\n    respond: {status: 500}\n",
+    )
+    pytester.makepyfile(
+        test_inner=f"""
 import httpx, pytest
 
 URLS = {{}}
@@ -337,17 +383,27 @@ def test_marker_scenarios_alone_reuse_the_session_server(uphunt_mock):
 @pytest.mark.uphunt_mock(wrold="typo.yaml")
 def test_marker_typo_is_an_error(uphunt_mock):
     pass
-""")
+"""
+    )
     result = pytester.runpytest_inprocess(
-        "-p", "no:cacheprovider", "-p", "no:schemathesis", "--uphunt-mock-world", "world.yaml",
-        "--uphunt-mock-scenario", "five_hundred.yaml", "--uphunt-mock-clock", "manual",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:schemathesis",
+        "--uphunt-mock-world",
+        "world.yaml",
+        "--uphunt-mock-scenario",
+        "five_hundred.yaml",
+        "--uphunt-mock-clock",
+        "manual",
     )
     result.assert_outcomes(passed=4, errors=1)
     result.stdout.fnmatch_lines(["*UsageError: @pytest.mark.uphunt_mock: unknown argument(s)*wrold*"])
 
 
 def test_each_xdist_worker_gets_its_own_server(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytester.makepyfile(test_workers="""
+    pytester.makepyfile(
+        test_workers="""
 import os, pytest
 
 @pytest.mark.parametrize("n", range(4))
@@ -356,11 +412,14 @@ def test_record(uphunt_mock, n, worker_id):
     assert uphunt_mock.time() == 1_767_225_600.0 + n + 1
     with open(f"url-{worker_id}-{n}", "w") as f:
         f.write(uphunt_mock.base_url)
-""")
+"""
+    )
     # Only the two plugins this needs: autoloading hypothesis and schemathesis in three fresh
     # interpreters (controller + 2 workers) would cost more than everything else in this file.
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    result = pytester.runpytest_inprocess("-p", "xdist.plugin", "-p", "mock_server.pytest_plugin", "-p", "no:cacheprovider", "-n", "2")
+    result = pytester.runpytest_inprocess(
+        "-p", "xdist.plugin", "-p", "mock_server.pytest_plugin", "-p", "no:cacheprovider", "-n", "2"
+    )
     result.assert_outcomes(passed=4)
     urls: dict[str, set[str]] = {}
     for f in pytester.path.glob("url-*"):

@@ -154,7 +154,9 @@ def test_remaining_counts_down_per_key_and_per_operation(client: TestClient) -> 
 # ------------------------------------------------------------------ exhaustion and recovery
 
 
-def test_apply_minute_then_day_window_exhaust_and_recover_without_side_effects(limited: tuple[Runtime, TestClient]) -> None:
+def test_apply_minute_then_day_window_exhaust_and_recover_without_side_effects(
+    limited: tuple[Runtime, TestClient],
+) -> None:
     rt, client = limited
     account = rt.sim.accounts[DEMO_KEY]
     assert rl(apply(client, FRESH_JOBS[0])) == (2, 1, T0 + 60)  # minute 1 left, day 2 left
@@ -315,7 +317,9 @@ def test_enabled_false_never_refuses_but_still_reports() -> None:
 
 
 def test_a_window_can_be_dropped_and_zero_refuses_everything() -> None:
-    rt, client = app_client({"settings": {"rateLimits": {"applyToJob": {"day": None}, "listFreelancers": {"minute": 0}}}})
+    rt, client = app_client(
+        {"settings": {"rateLimits": {"applyToJob": {"day": None}, "listFreelancers": {"minute": 0}}}}
+    )
     assert rt.sim.rate_limiter.limits["applyToJob"] == {"minute": 60}
     assert rl(apply(client, FRESH_JOBS[0])) == (60, 59, T0 + 60)
     refused = client.get("/api/auto-apply-v2/freelancers", headers=DEMO)
@@ -325,8 +329,14 @@ def test_a_window_can_be_dropped_and_zero_refuses_everything() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"apply": {"minute": 5}}, "settings.rateLimits.apply: unknown setting; use enabled, legacyQuota or one of applyToJob,"),
-        ({"applyToJob": {"minute": None, "day": None}}, "settings.rateLimits.applyToJob: at least one window must remain"),
+        (
+            {"apply": {"minute": 5}},
+            "settings.rateLimits.apply: unknown setting; use enabled, legacyQuota or one of applyToJob,",
+        ),
+        (
+            {"applyToJob": {"minute": None, "day": None}},
+            "settings.rateLimits.applyToJob: at least one window must remain",
+        ),
     ],
 )
 def test_bad_settings_are_clear_errors(tmp_path: Path, settings: dict[str, Any], message: str) -> None:
@@ -343,7 +353,9 @@ def test_bad_setting_types_are_reported_with_the_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as err:
         World.from_file(path)
     assert str(path) in str(err.value) and ":3" in str(err.value) and "hour" in str(err.value)
-    with pytest.raises(ValueError, match=r"settings.rateLimits.applyToJob.hour: unknown window; use one of minute, day"):
+    with pytest.raises(
+        ValueError, match=r"settings.rateLimits.applyToJob.hour: unknown window; use one of minute, day"
+    ):
         RateLimiter.from_settings({"applyToJob": {"hour": 5}}, load_spec("uphunt.yaml"))
     with pytest.raises(ValueError, match=r"settings.rateLimits.legacyQuota must be an integer >= 0, got -1"):
         RateLimiter.from_settings({"legacyQuota": -1}, load_spec("uphunt.yaml"))
@@ -354,7 +366,12 @@ def test_peek_reports_without_counting(limited: tuple[Runtime, TestClient]) -> N
     limiter = rt.sim.rate_limiter
     assert limiter.peek(DEMO_KEY, "applyToJob", T0) == limiter.peek(None, "applyToJob", T0)
     before = limiter.peek(DEMO_KEY, "applyToJob", T0)
-    assert before is not None and (before.limit, before.remaining, before.reset, before.window) == (2, 2, T0 + 60, "minute")
+    assert before is not None and (before.limit, before.remaining, before.reset, before.window) == (
+        2,
+        2,
+        T0 + 60,
+        "minute",
+    )
     apply(client, FRESH_JOBS[0])
     apply(client, FRESH_JOBS[1])
     after = limiter.peek(DEMO_KEY, "applyToJob", T0)

@@ -91,12 +91,18 @@ def test_nth_every_nth_and_times(runtime: Runtime, client: TestClient) -> None:
     assert statuses(listing) == [200, 200, 503, 200, 200, 503]
     assert statuses(gen) == [500, 500, 200]
     rules = client.get("/_mock/scenarios").json()["scenarios"][0]["rules"]
-    assert [(r["hits"], r["remaining"], r["state"]) for r in rules] == [(1, None, "active"), (2, None, "active"), (2, 0, "exhausted")]
+    assert [(r["hits"], r["remaining"], r["state"]) for r in rules] == [
+        (1, None, "active"),
+        (2, None, "active"),
+        (2, 0, "exhausted"),
+    ]
 
 
 def seeded_run(seed: int) -> list[int]:
     rt = Runtime(clock="manual")
-    rt.scenarios.load({"name": "p", "seed": seed, "rules": [{"match": {"probability": 0.5}, "respond": {"status": 503}}]})
+    rt.scenarios.load(
+        {"name": "p", "seed": seed, "rules": [{"match": {"probability": 0.5}, "respond": {"status": 503}}]}
+    )
     with TestClient(rt_app(rt)) as c:
         return [c.get("/api/auto-apply-v2/freelancers", headers=DEMO).status_code for _ in range(24)]
 
@@ -130,7 +136,12 @@ def test_clock_window_is_simulated_time_since_start(runtime: Runtime, client: Te
 def test_state_sequence_and_per_key_scope(runtime: Runtime, client: TestClient) -> None:
     load(
         runtime,
-        {"match": {"operationId": "listFreelancers"}, "whenState": "started", "respond": {"status": 503}, "setState": "one"},
+        {
+            "match": {"operationId": "listFreelancers"},
+            "whenState": "started",
+            "respond": {"status": 503},
+            "setState": "one",
+        },
         {"match": {"operationId": "listFreelancers"}, "whenState": "one", "respond": {"status": 500}, "setState": "ok"},
         per="apiKey",
     )
@@ -170,7 +181,11 @@ def test_injected_500_503_bodies_and_custom_headers(runtime: Runtime, client: Te
     load(
         runtime,
         {"match": {"operationId": "applyToJob"}, "times": 1, "respond": {"status": 500}},
-        {"match": {"operationId": "applyToJob"}, "times": 1, "respond": {"status": 503, "retryAfter": 30, "headers": {"X-Upstream": "upwork"}}},
+        {
+            "match": {"operationId": "applyToJob"},
+            "times": 1,
+            "respond": {"status": 503, "retryAfter": 30, "headers": {"X-Upstream": "upwork"}},
+        },
         {"match": {"operationId": "applyToJob"}, "times": 1, "respond": {"status": 502, "body": {"error": "custom"}}},
     )
     r500, r503, r502 = apply(client), apply(client), apply(client)
@@ -184,8 +199,11 @@ def test_injected_500_503_bodies_and_custom_headers(runtime: Runtime, client: Te
 def test_injected_409_and_402_carry_context_and_rate_headers(runtime: Runtime, client: TestClient) -> None:
     assert apply(client, JOB_B).status_code == 200
     queue_id = next(a.queue_id for a in runtime.sim.applications.values() if a.job_id == JOB_B)
-    load(runtime, {"match": {"operationId": "applyToJob"}, "times": 1, "respond": {"status": 409}},
-         {"match": {"operationId": "applyToJob"}, "respond": {"status": 402}})
+    load(
+        runtime,
+        {"match": {"operationId": "applyToJob"}, "times": 1, "respond": {"status": 409}},
+        {"match": {"operationId": "applyToJob"}, "respond": {"status": 402}},
+    )
     r409, r402 = apply(client, JOB_B), apply(client, JOB_C)
     assert r409.json() == {
         "error": "Already applied to this job or application is already processing",
@@ -196,9 +214,14 @@ def test_injected_409_and_402_carry_context_and_rate_headers(runtime: Runtime, c
     assert r409.headers["x-ratelimit-limit"] == "60" and r409.headers["x-ratelimit-remaining"] == "59"
 
 
-def test_delay_seconds_does_not_wait_on_the_manual_clock_real_seconds_does(runtime: Runtime, client: TestClient) -> None:
-    load(runtime, {"match": {"operationId": "listFreelancers"}, "delay": {"seconds": 300}},
-         {"match": {"operationId": "listAppliedJobs"}, "delay": {"realSeconds": 0.3}})
+def test_delay_seconds_does_not_wait_on_the_manual_clock_real_seconds_does(
+    runtime: Runtime, client: TestClient
+) -> None:
+    load(
+        runtime,
+        {"match": {"operationId": "listFreelancers"}, "delay": {"seconds": 300}},
+        {"match": {"operationId": "listAppliedJobs"}, "delay": {"realSeconds": 0.3}},
+    )
     started = time.perf_counter()
     assert client.get("/api/auto-apply-v2/freelancers", headers=DEMO).status_code == 200
     assert time.perf_counter() - started < 5  # a 300 s delay that waited would take 300 s
@@ -240,12 +263,20 @@ def test_outcome_forced_once_then_natural(runtime: Runtime, client: TestClient) 
     assert apply(client, JOB_B).status_code == 200  # failed is refunded: a new apply is allowed
     runtime.settle()
     assert client.get(STATUS, params={"jobId": JOB_B}, headers=DEMO).json()["applicationStatus"] == "applied"
-    assert runtime.sim.accounts[DEMO_KEY].ledger.as_dict() == {"available": 98, "reserved": 0, "spent": 3, "granted": 101}
+    assert runtime.sim.accounts[DEMO_KEY].ledger.as_dict() == {
+        "available": 98,
+        "reserved": 0,
+        "spent": 3,
+        "granted": 101,
+    }
 
 
 def test_account_change_uses_put_account(runtime: Runtime, client: TestClient) -> None:
-    load(runtime, {"match": {"operationId": "listFreelancers"}, "account": {"credits": 3, "connects": 7}},
-         {"trigger": "start", "account": {"apiKey": "sk_new_from_scenario", "credits": 5}})
+    load(
+        runtime,
+        {"match": {"operationId": "listFreelancers"}, "account": {"credits": 3, "connects": 7}},
+        {"trigger": "start", "account": {"apiKey": "sk_new_from_scenario", "credits": 5}},
+    )
     assert client.get("/api/auto-apply-v2/freelancers", headers=DEMO).status_code == 200
     view = client.get(f"/_mock/accounts/{DEMO_KEY}").json()
     assert (view["credits"]["available"], view["connects"]) == (3, 7)

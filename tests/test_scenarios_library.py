@@ -128,7 +128,9 @@ def _rate(rt: Runtime, c: TestClient) -> None:
 def _flaky(rt: Runtime, c: TestClient) -> None:
     applies = [apply(c) for _ in range(4)]
     assert [r.status_code for r in applies] == [503, 503, 503, 200]
-    assert applies[0].headers["retry-after"] == "5" and applies[0].json() == {"error": "Upwork is unavailable, retry in a minute"}
+    assert applies[0].headers["retry-after"] == "5" and applies[0].json() == {
+        "error": "Upwork is unavailable, retry in a minute"
+    }
     polls = [c.get(STATUS, params={"jobId": JOB_A}, headers=DEMO).status_code for _ in range(4)]
     assert polls == [200, 503, 503, 200]
     assert credits(c)["reserved"] == 1
@@ -211,7 +213,11 @@ def served() -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
     def start(*args: str) -> tuple[subprocess.Popen[str], str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "mock_server", "serve", "--port", "0", *args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         procs.append(proc)
         assert proc.stdout is not None
@@ -247,7 +253,9 @@ def test_cli_serve_with_out_of_connects_shows_the_documented_outcome(served) -> 
         r = http.post(APPLY, headers=DEMO, json={"jobId": JOB_A, "coverLetter": "Hello"})
         assert r.status_code == 200
         http.post("/_mock/clock/advance", json={"seconds": 600})
-        assert http.get(STATUS, params={"jobId": JOB_A}, headers=DEMO).json()["applicationStatus"] == "not_enough_connects"
+        assert (
+            http.get(STATUS, params={"jobId": JOB_A}, headers=DEMO).json()["applicationStatus"] == "not_enough_connects"
+        )
         assert http.get(f"/_mock/accounts/{DEMO_KEY}").json()["credits"]["reserved"] == 0
         journal = http.get("/_mock/requests", params={"operationId": "applyToJob"}).json()["requests"]
         assert [(e["status"], e["matchedRule"]) for e in journal] == [(200, "out-of-connects/0")]
@@ -255,10 +263,15 @@ def test_cli_serve_with_out_of_connects_shows_the_documented_outcome(served) -> 
 
 def test_cli_bad_scenario_file_exits_2_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nrules:\n  - match: {operationId: applyToJob}\n    respond: {status: 429, retryAftr: 3}\n")
+    bad.write_text(
+        "name: bad\nrules:\n  - match: {operationId: applyToJob}\n    respond: {status: 429, retryAftr: 3}\n"
+    )
     done = subprocess.run(
         [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--scenario", str(bad)],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 2
     assert f"{bad}:4: rules[0].respond: unknown key(s): 'retryAftr'" in done.stderr

@@ -16,23 +16,51 @@ GOOD_RULE = "  - match: {operationId: listFreelancers}\n    respond: {status: 50
 CASES = [
     # (document, line, reason)
     ("rules:\n  - match: {operationId: applyToJob\n    respond: {status: 500}\n", 3, "invalid YAML: "),
-    ("rules:\n" + GOOD_RULE + "  - match: {operationId: applyTo}\n    respond: {status: 500}\n", 4,
-     "rules[1].match.operationId: unknown operationId 'applyTo'"),
-    ("rules:\n" + GOOD_RULE + "  - match: {operationId: applyToJob, colour: red}\n    respond: {status: 500}\n", 4,
-     "rules[1].match: unknown key(s): 'colour' was unexpected"),
-    ("rules:\n  - match:\n      path: {regex: 'api/(v1'}\n    respond: {status: 500}\n", 3,
-     "rules[0].match.path.regex: invalid regular expression: missing ): api/(v1 (regexes run on RE2: no backreferences or lookaround)"),
-    ("rules:\n  - match: {operationId: applyToJob}\n    respond: {status: 99}\n", 3,
-     "rules[0].respond.status: 99 is less than the minimum of 200"),
-    ("name: x\nrules:\n  - match: {operationId: applyToJob}\n", 3,
-     "rules[0]: a rule needs an action: one of respond, drop, dropResponse, delay, account, webhook, outcome, closeJob, latency"),
-    ("rules:\n  - match: {operationId: applyToJob}\n    outcome: applied\n", 2,
-     "rules[0].match.operationId: `operationId` cannot be matched in a rule evaluated on outcome (allowed: apiKey, clock, everyNth, jobId, nth, probability, queueId)"),
-    ("rules:\n  - respond: {status: 500}\n    drop: true\n", 3, "rules[0].drop: `respond` and `drop` exclude each other"),
-    ("rules:\n  - trigger: start\n    closeJob: {jobId: '~0299999999999999999', afterSeconds: 5}\n", 3,
-     "rules[0].closeJob.jobId: no job '~0299999999999999999' in the world"),
-    ("rules:\n  - match: {clock: {from: 30, to: 10}}\n    respond: {status: 429}\n", 2,
-     "rules[0].match.clock.to: clock.to must be greater than clock.from"),
+    (
+        "rules:\n" + GOOD_RULE + "  - match: {operationId: applyTo}\n    respond: {status: 500}\n",
+        4,
+        "rules[1].match.operationId: unknown operationId 'applyTo'",
+    ),
+    (
+        "rules:\n" + GOOD_RULE + "  - match: {operationId: applyToJob, colour: red}\n    respond: {status: 500}\n",
+        4,
+        "rules[1].match: unknown key(s): 'colour' was unexpected",
+    ),
+    (
+        "rules:\n  - match:\n      path: {regex: 'api/(v1'}\n    respond: {status: 500}\n",
+        3,
+        "rules[0].match.path.regex: invalid regular expression: missing ): api/(v1 (regexes run on RE2: no backreferences or lookaround)",
+    ),
+    (
+        "rules:\n  - match: {operationId: applyToJob}\n    respond: {status: 99}\n",
+        3,
+        "rules[0].respond.status: 99 is less than the minimum of 200",
+    ),
+    (
+        "name: x\nrules:\n  - match: {operationId: applyToJob}\n",
+        3,
+        "rules[0]: a rule needs an action: one of respond, drop, dropResponse, delay, account, webhook, outcome, closeJob, latency",
+    ),
+    (
+        "rules:\n  - match: {operationId: applyToJob}\n    outcome: applied\n",
+        2,
+        "rules[0].match.operationId: `operationId` cannot be matched in a rule evaluated on outcome (allowed: apiKey, clock, everyNth, jobId, nth, probability, queueId)",
+    ),
+    (
+        "rules:\n  - respond: {status: 500}\n    drop: true\n",
+        3,
+        "rules[0].drop: `respond` and `drop` exclude each other",
+    ),
+    (
+        "rules:\n  - trigger: start\n    closeJob: {jobId: '~0299999999999999999', afterSeconds: 5}\n",
+        3,
+        "rules[0].closeJob.jobId: no job '~0299999999999999999' in the world",
+    ),
+    (
+        "rules:\n  - match: {clock: {from: 30, to: 10}}\n    respond: {status: 429}\n",
+        2,
+        "rules[0].match.clock.to: clock.to must be greater than clock.from",
+    ),
     ("rules: []\n", 1, "rules: [] should be non-empty"),
     ("- just\n- a list\n", 1, "a scenario document must be a mapping with `rules`"),
 ]
@@ -49,7 +77,9 @@ def test_bad_document_reports_line_and_reason(runtime: Runtime, doc: str, line: 
 
 def test_post_invalid_yaml_answers_400_and_leaves_state_untouched(runtime: Runtime, client: TestClient) -> None:
     good = "name: first\nrules:\n" + GOOD_RULE
-    assert client.post("/_mock/scenarios", content=good, headers={"content-type": "application/yaml"}).status_code == 201
+    assert (
+        client.post("/_mock/scenarios", content=good, headers={"content-type": "application/yaml"}).status_code == 201
+    )
     before = client.get("/_mock/scenarios").json()
     bad = "name: first\nrules:\n  - match: {operationId: applyToJob}\n    respond: {status: 429, retryAftr: 3}\n"
     r = client.post("/_mock/scenarios", content=bad, headers={"content-type": "text/yaml"})
@@ -69,11 +99,16 @@ def test_post_invalid_json_body_reports_the_line(client: TestClient) -> None:
     assert r.status_code == 400 and r.json()["line"] == 3
     assert r.json()["reason"] == "rules[0].respond.status: 'x' is not of type 'integer'"
     empty = client.post("/_mock/scenarios", content=b"")
-    assert (empty.status_code, empty.json()["reason"]) == (400, "empty scenario document (expected a mapping with `rules`)")
+    assert (empty.status_code, empty.json()["reason"]) == (
+        400,
+        "empty scenario document (expected a mapping with `rules`)",
+    )
 
 
 def test_a_bad_start_action_changes_no_account(runtime: Runtime) -> None:
-    doc = {"rules": [{"trigger": "start", "account": {"apiKey": DEMO_KEY, "credits": 0}}, {"respond": {"status": 1000}}]}
+    doc = {
+        "rules": [{"trigger": "start", "account": {"apiKey": DEMO_KEY, "credits": 0}}, {"respond": {"status": 1000}}]
+    }
     with pytest.raises(SourceError):
         runtime.scenarios.load(doc)
     assert runtime.sim.accounts[DEMO_KEY].ledger.available == 100

@@ -35,7 +35,9 @@ def advance(base_url: str, seconds: float) -> dict:
 
 
 def test_sdk_sees_processing_then_applied(sdk, base_url):
-    queued = sdk.apply(job_id=JOB, cover_letter="Hi! I have shipped five FastAPI backends.", proposal={"hourlyRate": 65})
+    queued = sdk.apply(
+        job_id=JOB, cover_letter="Hi! I have shipped five FastAPI backends.", proposal={"hourlyRate": 65}
+    )
     assert queued["applicationStatus"] == "processing"
     assert queued["jobId"] == JOB
     first = sdk.status(queue_id=queued["queueId"])
@@ -53,7 +55,12 @@ def test_sdk_sees_processing_then_applied(sdk, base_url):
 
 def test_sdk_with_a_chosen_profile(sdk, base_url):
     profile = sdk.freelancers()["freelancers"][1]["profiles"][1]["id"]  # Ada's Python profile
-    queued = sdk.apply(job_id="~01abc", cover_letter="Hi", profile_id=profile, proposal={"fixedBid": 120, "timeline": "Less than 1 month"})
+    queued = sdk.apply(
+        job_id="~01abc",
+        cover_letter="Hi",
+        profile_id=profile,
+        proposal={"fixedBid": 120, "timeline": "Less than 1 month"},
+    )
     advance(base_url, 600)
     assert sdk.status(queue_id=queued["queueId"])["applicationStatus"] == "applied"
     row = next(r for r in sdk.applied_jobs(limit=100)["jobs"] if r["queueId"] == queued["queueId"])
@@ -88,5 +95,15 @@ def test_sdk_errors_carry_the_status_code(sdk, base_url):
     body = expect_error(409, sdk.apply, job_id="~01abc123def456", cover_letter="again").body
     assert (body["queueId"], body["applicationStatus"]) == ("queue_abc123", "applied")
     # 422: unknown timeline, foreign profile
-    assert expect_error(422, sdk.apply, job_id="~022052895097657407455", cover_letter="Hi", proposal={"timeline": "soon"}).body["field"] == "proposal.timeline"
-    assert expect_error(422, sdk.apply, job_id="~022052895097657407455", cover_letter="Hi", profile_id="1800000000000000010").body["field"] == "profileId"
+    assert (
+        expect_error(
+            422, sdk.apply, job_id="~022052895097657407455", cover_letter="Hi", proposal={"timeline": "soon"}
+        ).body["field"]
+        == "proposal.timeline"
+    )
+    assert (
+        expect_error(
+            422, sdk.apply, job_id="~022052895097657407455", cover_letter="Hi", profile_id="1800000000000000010"
+        ).body["field"]
+        == "profileId"
+    )

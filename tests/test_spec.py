@@ -188,13 +188,22 @@ def test_every_operation_of_the_specs_is_served_and_nothing_else() -> None:
     from mock_server.core.spec import compile_operations, load_spec
 
     app = create_app(Runtime(clock="manual"))
-    routed = {(r.name, next(iter(sorted((r.methods or set()) - {"HEAD"}))), r.path) for r in app.routes if isinstance(r, Route)}
+    routed = {
+        (r.name, next(iter(sorted((r.methods or set()) - {"HEAD"}))), r.path)
+        for r in app.routes
+        if isinstance(r, Route)
+    }
     specified = {
-        (op.operation_id, op.method, op.path) for name in ("uphunt.yaml", "control.yaml") for op in compile_operations(load_spec(name))
+        (op.operation_id, op.method, op.path)
+        for name in ("uphunt.yaml", "control.yaml")
+        for op in compile_operations(load_spec(name))
     }
     assert specified <= routed
     extra = {r for r in routed if r[0] not in {s[0] for s in specified}}
-    assert all(path in ("/openapi.json", "/docs") or path.startswith(("/docs/", "/_mock/ui")) or path == "/_mock/openapi.json" for _, _, path in extra), extra
+    assert all(
+        path in ("/openapi.json", "/docs") or path.startswith(("/docs/", "/_mock/ui")) or path == "/_mock/openapi.json"
+        for _, _, path in extra
+    ), extra
 
 
 def test_every_uphunt_operation_documents_a_4xx_with_a_schema(uphunt: dict[str, Any]) -> None:
@@ -370,11 +379,23 @@ def test_request_schemas_carry_the_422_class_constraints(uphunt: dict[str, Any])
 def test_status_record_matches_the_check_status_page(uphunt: dict[str, Any]) -> None:
     record = uphunt["components"]["schemas"]["ApplicationStatus"]
     assert set(record["required"]) == {
-        "jobId", "processedJobId", "applicationStatus", "applicationStatusMessage",
-        "queueId", "appliedAt", "processedAt", "errorMessage",
+        "jobId",
+        "processedJobId",
+        "applicationStatus",
+        "applicationStatusMessage",
+        "queueId",
+        "appliedAt",
+        "processedAt",
+        "errorMessage",
     }
     assert uphunt["components"]["schemas"]["ApplicationStatusValue"]["enum"] == [
-        "processing", "applied", "failed", "not_available", "not_eligible", "not_enough_connects", "logged_out",
+        "processing",
+        "applied",
+        "failed",
+        "not_available",
+        "not_eligible",
+        "not_enough_connects",
+        "logged_out",
     ]
     seed_example = {
         "jobId": "~01abc123def456",

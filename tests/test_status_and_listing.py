@@ -141,14 +141,22 @@ def test_status_filter(rt, http):
     assert processing["total"] == 5
     rt.settle()
     applied = listing(http, status="applied")
-    assert [r["queueId"] for r in applied["jobs"]] == [queued[JOBS[4]], queued[JOBS[1]], queued[JOBS[0]], "queue_abc123"]
+    assert [r["queueId"] for r in applied["jobs"]] == [
+        queued[JOBS[4]],
+        queued[JOBS[1]],
+        queued[JOBS[0]],
+        "queue_abc123",
+    ]
     assert all(r["applicationStatus"] == "applied" for r in applied["jobs"])
     assert [r["queueId"] for r in listing(http, status="not_eligible")["jobs"]] == [queued[JOBS[2]]]
     assert [r["queueId"] for r in listing(http, status="not_available")["jobs"]] == [queued[JOBS[3]]]
     empty = listing(http, status="logged_out")
     assert (empty["jobs"], empty["total"], empty["hasMore"]) == ([], 0, False)
     page = listing(http, status="applied", limit=3, offset=1)
-    assert ([r["queueId"] for r in page["jobs"]], page["hasMore"]) == ([queued[JOBS[1]], queued[JOBS[0]], "queue_abc123"], False)
+    assert ([r["queueId"] for r in page["jobs"]], page["hasMore"]) == (
+        [queued[JOBS[1]], queued[JOBS[0]], "queue_abc123"],
+        False,
+    )
     page = listing(http, status="applied", limit=2, offset=1)
     assert page["hasMore"] is True
 
@@ -159,7 +167,15 @@ def test_rows_carry_the_status_record_and_what_was_submitted(rt, http):
     status = http.get(STATUS, headers=DEMO, params={"queueId": qid}).json()
     assert {k: row[k] for k in status} == status
     assert set(row) - set(status) == {
-        "createdAt", "jobTitle", "jobType", "profileId", "coverLetter", "bid", "timeline", "boostBids", "connectsSpent",
+        "createdAt",
+        "jobTitle",
+        "jobType",
+        "profileId",
+        "coverLetter",
+        "bid",
+        "timeline",
+        "boostBids",
+        "connectsSpent",
     }
 
 

@@ -51,7 +51,14 @@ def test_serves_its_resource_with_its_own_dialect(client: TestClient) -> None:
 
 
 def test_journals_and_takes_scenarios_rendered_in_its_dialect(toy: Runtime, client: TestClient) -> None:
-    toy.scenarios.load({"name": "flaky", "rules": [{"match": {"operationId": "createNote"}, "times": 1, "respond": {"status": 503, "retryAfter": 2}}]})
+    toy.scenarios.load(
+        {
+            "name": "flaky",
+            "rules": [
+                {"match": {"operationId": "createNote"}, "times": 1, "respond": {"status": 503, "retryAfter": 2}}
+            ],
+        }
+    )
     first = client.post("/notes", json={"text": "a"}, headers=AUTH)
     assert first.status_code == 503 and first.headers["retry-after"] == "2"
     assert first.json() == {"code": "service_unavailable", "detail": "HTTP 503 (injected by a scenario)"}
@@ -66,7 +73,11 @@ def test_journals_and_takes_scenarios_rendered_in_its_dialect(toy: Runtime, clie
 def test_start_up_refuses_a_spec_and_handlers_that_disagree() -> None:
     class Missing(NotesVendor):
         name = "toy-missing"
-        handlers = {"createNote": NotesVendor.handlers["createNote"], "listNotes": NotesVendor.handlers["listNotes"], "extra": lambda ctx: (200, {})}
+        handlers = {
+            "createNote": NotesVendor.handlers["createNote"],
+            "listNotes": NotesVendor.handlers["listNotes"],
+            "extra": lambda ctx: (200, {}),
+        }
 
     with pytest.raises(RegistryError) as info:
         create_app(Runtime(vendor=Missing(), clock="manual"))

@@ -230,7 +230,15 @@ def test_events_arrive_with_the_spec_body_and_headers(receiver: tuple[Receiver, 
                 "url": url,
                 "queueId": queue_id,
                 "state": "delivered",
-                "attempts": [{"attempt": 1, "at": TERMINAL, "status": 204, "latencyMs": log[queue_id]["attempts"][0]["latencyMs"], "error": None}],
+                "attempts": [
+                    {
+                        "attempt": 1,
+                        "at": TERMINAL,
+                        "status": 204,
+                        "latencyMs": log[queue_id]["attempts"][0]["latencyMs"],
+                        "error": None,
+                    }
+                ],
                 "nextAttemptAt": None,
                 "copy": 0,
                 "held": False,
@@ -295,7 +303,11 @@ def test_one_advance_runs_every_retry_that_falls_due_within_it(receiver: tuple[R
         result = mock.advance(100)
         assert result["now"] == T0 + 100_000
         [d] = mock.deliveries()
-        assert [(a["at"], a["status"]) for a in d["attempts"]] == [(TERMINAL, 500), (TERMINAL + 10_000, 500), (TERMINAL + 30_000, 200)]
+        assert [(a["at"], a["status"]) for a in d["attempts"]] == [
+            (TERMINAL, 500),
+            (TERMINAL + 10_000, 500),
+            (TERMINAL + 30_000, 200),
+        ]
         assert d["state"] == "delivered" and len(rec.hits) == 3
 
 
@@ -345,7 +357,10 @@ def test_a_timeout_counts_as_a_failed_attempt(receiver: tuple[Receiver, str]) ->
         assert (d["state"], d["nextAttemptAt"]) == ("pending", TERMINAL + 10_000)
         mock.advance(10)
         [d] = mock.deliveries()
-        assert [(x["at"], x["error"]) for x in d["attempts"]] == [(TERMINAL, "timeout after 0.25 s"), (TERMINAL + 10_000, "timeout after 0.25 s")]
+        assert [(x["at"], x["error"]) for x in d["attempts"]] == [
+            (TERMINAL, "timeout after 0.25 s"),
+            (TERMINAL + 10_000, "timeout after 0.25 s"),
+        ]
         assert d["state"] == "failed"
         # at-least-once: the receiver saw both attempts, with the same delivery id to dedupe on
         assert [h.delivery for h in rec.hits] == [d["deliveryId"]] * 2
@@ -529,13 +544,18 @@ class StaleConnectionReceiver(socketserver.ThreadingTCPServer):
 def test_a_pooled_connection_closed_after_a_500_is_retried_fresh_not_counted() -> None:
     receiver = StaleConnectionReceiver()
     try:
-        world = make_world(accounts=[{"apiKey": DEMO_KEY, "agencyId": "agency_demo", "credits": 100, "webhookUrl": receiver.url}])
+        world = make_world(
+            accounts=[{"apiKey": DEMO_KEY, "agencyId": "agency_demo", "credits": 100, "webhookUrl": receiver.url}]
+        )
         with serve_mock(world) as mock:
             mock.apply(APPLIED_JOBS[0])
             mock.advance(6)
             mock.advance(10)
             (delivery,) = mock.deliveries()
-        assert [(a["attempt"], a["status"], a["error"]) for a in delivery["attempts"]] == [(1, 500, None), (2, 204, None)]
+        assert [(a["attempt"], a["status"], a["error"]) for a in delivery["attempts"]] == [
+            (1, 500, None),
+            (2, 204, None),
+        ]
         assert delivery["state"] == "delivered"
         # The attempt after a failure goes out on a new connection (the dispatcher's lanes never reuse one
         # after a failed attempt), so the connection the receiver closes is never even tried; post_once
@@ -575,7 +595,9 @@ def test_a_receiver_that_crashes_then_recovers_gets_exactly_two_attempts_every_t
         cleanup.callback(logging.getLogger("uvicorn.error").removeFilter, slow_log)
         receiver = cleanup.enter_context(ServerThread(app))
         url = receiver.base_url + "/hook"
-        world = make_world(accounts=[{"apiKey": DEMO_KEY, "agencyId": "agency_demo", "credits": 100, "webhookUrl": url}])
+        world = make_world(
+            accounts=[{"apiKey": DEMO_KEY, "agencyId": "agency_demo", "credits": 100, "webhookUrl": url}]
+        )
         with serve_mock(world) as mock:
             for _ in range(10):  # bounded repeat: before the fix most runs failed
                 calls["n"] = 0

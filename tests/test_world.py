@@ -28,9 +28,20 @@ DOCS_JOB_IDS = {
 # city: a retrieved copy's "St..hlingen" is "Stühlingen" with its two UTF-8 bytes lost to dots (the spec's
 # example has it right).
 CLIENT_JOBS_BUYER = {
-    "company": {"name": "Acme Inc.", "companyId": "1991212616395436888", "isEDCReplicated": None, "contractDate": "2025-11-19T00:00:00.000Z"},
+    "company": {
+        "name": "Acme Inc.",
+        "companyId": "1991212616395436888",
+        "isEDCReplicated": None,
+        "contractDate": "2025-11-19T00:00:00.000Z",
+    },
     "location": {"city": "Stühlingen", "country": "DEU", "countryTimezone": "Europe/Berlin (UTC+02:00)"},
-    "stats": {"totalAssignments": 20, "score": 4.75, "totalCharges": {"amount": 1721.68}, "feedbackCount": 8, "totalJobsWithHires": 16},
+    "stats": {
+        "totalAssignments": 20,
+        "score": 4.75,
+        "totalCharges": {"amount": 1721.68},
+        "feedbackCount": 8,
+        "totalJobsWithHires": 16,
+    },
     "enterprise": False,
     "avgHourlyJobsRate": {"amount": 22.23},
     "postedCount": 57,
@@ -51,7 +62,11 @@ CLIENT_JOBS_HISTORY_ROW = {
     "endDate": None,
     "totalCharge": 235.94,
     "totalHours": 10.33,
-    "jobInfo": {"title": "Mighty Networks Architect", "id": "2040846723050472167", "ciphertext": "~022040846723050472167"},
+    "jobInfo": {
+        "title": "Mighty Networks Architect",
+        "id": "2040846723050472167",
+        "ciphertext": "~022040846723050472167",
+    },
     "contractorInfo": {"contractorName": "Angelia A I.", "ciphertext": "~01cd73bd718fc7f708"},
     "rate": {"amount": 22.22},
     "feedback": None,
@@ -120,7 +135,10 @@ def generated(seed: int) -> tuple[list[str], list[str], list[str]]:
     assert len(jobs) == 8 * 6
     companies = sorted(f"{c.company_id}:{c.name}" for c in sim.catalogue.companies.values())
     account = sim.accounts[DEMO_KEY]
-    queue_ids = [sim.apply(account, ApplyRequest(job_ref=ref, cover_letter="Hi")).queue_id for ref in ("~022053140178050136031", "~022052895097657407455")]
+    queue_ids = [
+        sim.apply(account, ApplyRequest(job_ref=ref, cover_letter="Hi")).queue_id
+        for ref in ("~022053140178050136031", "~022052895097657407455")
+    ]
     return jobs, companies, queue_ids
 
 
@@ -142,7 +160,12 @@ def test_the_named_world_does_not_depend_on_the_seed():
     for ref in DOCS_JOB_IDS:
         ja, jb = a.catalogue.resolve(ref), b.catalogue.resolve(ref)
         assert ja is not None and jb is not None
-        assert (ja.id, ja.ciphertext, ja.processed_job_id, ja.title) == (jb.id, jb.ciphertext, jb.processed_job_id, jb.title)
+        assert (ja.id, ja.ciphertext, ja.processed_job_id, ja.title) == (
+            jb.id,
+            jb.ciphertext,
+            jb.processed_job_id,
+            jb.title,
+        )
 
 
 def test_same_requests_same_responses_over_http():
@@ -204,7 +227,11 @@ jobs:
     assert sim.catalogue.resolve("~022053140178050136031") is not None
     # and it serves
     c = http(world)
-    r = c.post("/api/auto-apply-v2/apply", headers={"x-api-key": "sk_new"}, json={"jobId": "~022999000000000000001", "coverLetter": "Hi"})
+    r = c.post(
+        "/api/auto-apply-v2/apply",
+        headers={"x-api-key": "sk_new"},
+        json={"jobId": "~022999000000000000001", "coverLetter": "Hi"},
+    )
     assert (r.status_code, r.json()["creditsRemaining"]) == (200, 2)
 
 
@@ -225,9 +252,18 @@ accounts: [{apiKey: sk_only, agencyId: a1, credits: 1}]
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("agencies:\n  - id: a1\n    connects: -3\n", "{path}:3: agencies[0].connects: -3 is less than the minimum of 0"),
-        ("settings:\n  pacingSeconds: 5\n  colour: blue\n", "{path}:1: settings: unknown key(s): 'colour' was unexpected"),
-        ("jobs:\n  - id: '1'\n    ciphertext: nope\n    title: t\n    type: HOURLY\n    companyId: '1'\n", "{path}:3: jobs[0].ciphertext: 'nope' does not match '^~0[12][0-9a-zA-Z]+$'"),
+        (
+            "agencies:\n  - id: a1\n    connects: -3\n",
+            "{path}:3: agencies[0].connects: -3 is less than the minimum of 0",
+        ),
+        (
+            "settings:\n  pacingSeconds: 5\n  colour: blue\n",
+            "{path}:1: settings: unknown key(s): 'colour' was unexpected",
+        ),
+        (
+            "jobs:\n  - id: '1'\n    ciphertext: nope\n    title: t\n    type: HOURLY\n    companyId: '1'\n",
+            "{path}:3: jobs[0].ciphertext: 'nope' does not match '^~0[12][0-9a-zA-Z]+$'",
+        ),
         ("settings:\n  failureRate: 2\n", "{path}:2: settings.failureRate: 2 is greater than the maximum of 1"),
         ("accounts: [1, 2\n", "{path}:2: invalid YAML: expected ',' or ']', but got '<stream end>'"),
         ("- just\n- a list\n", "{path}:1: a world file must be a mapping"),
@@ -261,7 +297,11 @@ def test_missing_world_file(tmp_path):
             3,
             "settings.rateLimits.applyToJob: at least one window must remain (use enabled: false to switch every limit off)",
         ),
-        ("settings:\n  latency:\n    pickup: {median: 5, p95: 1}\n", 3, "settings.latency.pickup: a latency stage needs 0 < median <= p95"),
+        (
+            "settings:\n  latency:\n    pickup: {median: 5, p95: 1}\n",
+            3,
+            "settings.latency.pickup: a latency stage needs 0 < median <= p95",
+        ),
     ],
 )
 def test_semantic_world_errors_carry_file_and_line(tmp_path: Path, text: str, line: int, reason: str) -> None:

@@ -331,7 +331,13 @@ class _ApiEndpoint:
 
 
 async def arrive(
-    rt: Runtime, op: Operation, scope: Any, request: _RequestView, raw: bytes, refused: bool = False, replaying: bool = False
+    rt: Runtime,
+    op: Operation,
+    scope: Any,
+    request: _RequestView,
+    raw: bytes,
+    refused: bool = False,
+    replaying: bool = False,
 ) -> tuple[Any, int, Any]:
     """Stages 2-3: journal the request, record it as an input, run the scenario rules.
 
@@ -339,7 +345,9 @@ async def arrive(
     A snapshot restore calls this too, with ``replaying`` (rules evaluated, delays not waited).
     """
     now = rt.clock.now()
-    entry = rt.journal.start(int(round(now * 1000)), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw)
+    entry = rt.journal.start(
+        int(round(now * 1000)), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw
+    )
     entry.operation_id = op.operation_id
     if refused:
         return entry, 0, None
@@ -362,7 +370,11 @@ async def arrive(
                 entry.matched_rule = info.matched_rule
                 if reply.after_handler:
                     return entry, rid, _DropAfter()
-                return entry, rid, _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
+                return (
+                    entry,
+                    rid,
+                    _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers),
+                )
         entry.matched_rule = info.matched_rule
     return entry, rid, None
 
@@ -393,7 +405,9 @@ class Replayer:
         _run_now(_serve_api(self.rt, op, request, raw))
 
 
-def handle(rt: Runtime, op: Operation, request: _RequestView, raw: bytes, rid: int, manual: bool) -> _Reply | Awaitable[_Reply]:
+def handle(
+    rt: Runtime, op: Operation, request: _RequestView, raw: bytes, rid: int, manual: bool
+) -> _Reply | Awaitable[_Reply]:
     """Stages 4-8 at one instant, recorded as the ``handle`` step of input ``rid`` (an awaitable when the handler waits)."""
     recorder = rt.recorder
     if manual:
@@ -448,7 +462,9 @@ class MockApp(Starlette):
     lane gets the same 500 JSON body as on the Starlette lane.
     """
 
-    def __init__(self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], runtime: Runtime, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, direct: dict[tuple[str, str], _ApiEndpoint], runtime: Runtime, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.direct = direct
         self.runtime = runtime
@@ -461,7 +477,11 @@ class MockApp(Starlette):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint = self.direct.get((scope.get("method"), scope.get("path"))) if scope["type"] == "http" else None
         if endpoint is None:
-            if scope["type"] == "http" and self.runtime.control_token and not _control_allowed(scope, self.runtime.control_token):
+            if (
+                scope["type"] == "http"
+                and self.runtime.control_token
+                and not _control_allowed(scope, self.runtime.control_token)
+            ):
                 message = f"this mock's control API needs the header {CONTROL_TOKEN_HEADER} (it was started with --control-token)"
                 await _Reply(401, {"error": message})(scope, receive, send)
                 return
@@ -521,7 +541,9 @@ class RegistryError(ValueError):
 def check_registry(owner: str, operations: list[Operation], handlers: Any) -> None:
     """The spec is the registry of operations: every operation needs a handler and every handler an operation."""
     wanted = {op.handler: op.operation_id for op in operations}
-    missing = sorted(f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers)
+    missing = sorted(
+        f"{op_id} (handler {h!r})" if h != op_id else op_id for h, op_id in wanted.items() if h not in handlers
+    )
     unused = sorted(set(handlers) - set(wanted))
     problems = []
     if missing:
@@ -546,9 +568,13 @@ def create_app(runtime: Runtime | None = None) -> MockApp:
     control_spec = load_spec("control.yaml")
     control_ops = compile_operations(control_spec)
     check_registry("control API", control_ops, CONTROL_HANDLERS)
-    routes += [Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops]
+    routes += [
+        Route(op.path, _control_endpoint(rt, op), methods=[op.method], name=op.operation_id) for op in control_ops
+    ]
     spec_bytes = json.dumps(api_spec).encode()
-    routes.append(Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"]))
+    routes.append(
+        Route("/openapi.json", lambda r: Response(spec_bytes, media_type="application/json"), methods=["GET"])
+    )
     # Every spec this app serves, rendered at /docs (the control spec's route is getControlSpec).
     served = [
         ServedSpec(rt.vendor.name, f"{rt.vendor.title} API", "/openapi.json", api_spec),

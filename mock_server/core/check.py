@@ -49,7 +49,6 @@ DEFAULT_EXAMPLES = 10
 DEMO_KEY = "sk_uphunt_demo_key"  # the default vendor's demo key (each vendor has its own: Vendor.demo_api_key)
 
 
-
 def operations_by_effect(spec: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(read-only, spending) operationIds, from each operation's ``x-mock-effect`` in the spec.
 
@@ -227,7 +226,9 @@ def contract_schema(
             raise ValueError(f"unknown operationId(s): {', '.join(sorted(unknown))}")
         # Named operations run even where the default run leaves them out (x-mock-check: separate),
         # within the same spending rule.
-        separate = tuple(sorted(op for op in wanted - set(read_only + spending) if allow_apply or effects[op] == "read"))
+        separate = tuple(
+            sorted(op for op in wanted - set(read_only + spending) if allow_apply or effects[op] == "read")
+        )
         operations = tuple(op for op in operations if op in wanted) + separate
     # The stateful phase follows the spec's links between the operations that run (UpHunt's start at
     # apply, a spending operation: read-only runs of UpHunt have nothing stateful).
@@ -272,8 +273,10 @@ class Drift:
         if self.occurrences > 1:
             lines.append(f"  seen on {self.occurrences} requests")
         if self.reproduce:
-            shown = self.reproduce if len(self.reproduce) <= MAX_REPRODUCE else (
-                f"(a command of {len(self.reproduce)} characters: see the JSON report, --format json)"
+            shown = (
+                self.reproduce
+                if len(self.reproduce) <= MAX_REPRODUCE
+                else (f"(a command of {len(self.reproduce)} characters: see the JSON report, --format json)")
             )
             lines.append(f"  reproduce: {shown}")
         return "\n".join(lines)
@@ -321,7 +324,9 @@ def curl_command(method: str, url: str, headers: Any, body: bytes | str | None, 
                 continue
             text = f"{name}: {one}"
             if api_key and api_key in text:
-                escaped = re.sub(r'(["\\$`])', r"\\\1", text).replace(re.sub(r'(["\\$`])', r"\\\1", api_key), f"${variable}")
+                escaped = re.sub(r'(["\\$`])', r"\\\1", text).replace(
+                    re.sub(r'(["\\$`])', r"\\\1", api_key), f"${variable}"
+                )
                 parts += ["-H", f'"{escaped}"']
             else:
                 parts += ["-H", shlex.quote(text)]
@@ -345,10 +350,20 @@ _ROOT_ORDER = [
     "negative_data_rejection",
 ]
 _EXPLAINED_BY = {
-    "not_a_server_error": {"content_type_conformance", "positive_data_acceptance", "response_schema_conformance",
-                           "status_code_conformance", "response_headers_conformance"},
-    "status_code_conformance": {"response_schema_conformance", "content_type_conformance", "positive_data_acceptance",
-                                "negative_data_rejection", "response_headers_conformance"},
+    "not_a_server_error": {
+        "content_type_conformance",
+        "positive_data_acceptance",
+        "response_schema_conformance",
+        "status_code_conformance",
+        "response_headers_conformance",
+    },
+    "status_code_conformance": {
+        "response_schema_conformance",
+        "content_type_conformance",
+        "positive_data_acceptance",
+        "negative_data_rejection",
+        "response_headers_conformance",
+    },
     "content_type_conformance": {"response_schema_conformance"},
 }
 
@@ -527,7 +542,9 @@ def _connection_reason(exc: BaseException) -> str:
 
 def _is_connection_error(value: BaseException) -> bool:
     names = {type(e).__name__ for e in _chain(value)}
-    return bool(names & {"ConnectionError", "ConnectionRefusedError", "NewConnectionError", "ConnectError", "MaxRetryError"})
+    return bool(
+        names & {"ConnectionError", "ConnectionRefusedError", "NewConnectionError", "ConnectError", "MaxRetryError"}
+    )
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -615,7 +632,9 @@ def run_check(
                     if check == "not_a_server_error" and response is not None:
                         body = getattr(response, "content", b"") or b""
                         excerpt = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-                        drift.detail = (drift.detail + "\n" if drift.detail else "") + f"response body: {cap(excerpt, 300)}"
+                        drift.detail = (
+                            drift.detail + "\n" if drift.detail else ""
+                        ) + f"response body: {cap(excerpt, 300)}"
                     known = found.get(drift.key())
                     if known is None:
                         found[drift.key()] = drift
@@ -626,7 +645,9 @@ def run_check(
                     label = info.failure.operation or scenario
                     report.operations.setdefault(label, OperationResult(label)).status = "drift"
             if progress is not None:
-                progress(f"[{phase}] {scenario}: {event.status.value if hasattr(event.status, 'value') else event.status}")
+                progress(
+                    f"[{phase}] {scenario}: {event.status.value if hasattr(event.status, 'value') else event.status}"
+                )
         elif isinstance(event, events.NonFatalError):
             label = event.label or phase
             res = report.operations.setdefault(label, OperationResult(label))
@@ -654,10 +675,16 @@ def run_check(
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:
-    p.description = "Check a server (the real API, a proxy, or the mock) against the vendor's spec (openapi/<vendor>.yaml)."
+    p.description = (
+        "Check a server (the real API, a proxy, or the mock) against the vendor's spec (openapi/<vendor>.yaml)."
+    )
     p.add_argument("--base-url", required=True, help="server to check, e.g. https://uphunt.io or http://127.0.0.1:8080")
     p.add_argument("--vendor", default="uphunt", help="whose spec to check against: uphunt (default) or jobo")
-    p.add_argument("--api-key", default=None, help="key to send (default: $UPHUNT_API_KEY, i.e. $<VENDOR>_API_KEY, else the demo key)")
+    p.add_argument(
+        "--api-key",
+        default=None,
+        help="key to send (default: $UPHUNT_API_KEY, i.e. $<VENDOR>_API_KEY, else the demo key)",
+    )
     p.add_argument(
         "--allow-apply",
         action="store_true",
@@ -668,9 +695,16 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--operation", action="append", default=None, metavar="OPERATION_ID", help="only this operationId (repeatable)"
     )
-    p.add_argument("--examples", type=int, default=None, help=f"generated examples per operation (default {DEFAULT_EXAMPLES}; $UPHUNT_CONTRACT_EXAMPLES)")
     p.add_argument(
-        "--format", choices=("text", "json", "junit"), default="text",
+        "--examples",
+        type=int,
+        default=None,
+        help=f"generated examples per operation (default {DEFAULT_EXAMPLES}; $UPHUNT_CONTRACT_EXAMPLES)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
         help="report format (default text); json and junit are for CI, with progress on stderr",
     )
     p.add_argument("--output", metavar="FILE", default=None, help="write the report to FILE instead of stdout")

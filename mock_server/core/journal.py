@@ -119,7 +119,10 @@ class Entry:
         pairs = getattr(raw, "raw_headers", None)
         if pairs is None:  # the API pipeline's own JSON reply: a dict of extra headers
             pairs = [(b"content-type", b"application/json")]
-            pairs += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (getattr(raw, "headers", None) or {}).items()]
+            pairs += [
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in (getattr(raw, "headers", None) or {}).items()
+            ]
         return raw.status_code, list(pairs), bytes(getattr(raw, "body", b"") or b"")
 
     @property

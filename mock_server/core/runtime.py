@@ -220,6 +220,7 @@ class Runtime:
     def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change run-time settings until the next reset; ValueError names a bad key or value."""
         return self.vendor.update_settings(self, changes)
+
     # The job catalogue, for vendors that have one (the others raise vendor.NotSupported).
 
     def job_state(self, job_id: str) -> dict[str, Any] | None:

@@ -422,7 +422,9 @@ def make_server(
         return GranianServer(app, log_level=log_level, graceful_timeout=graceful_timeout, on_started=on_started)
     if name == "uvicorn":
         # with the connection limits (head size 431/414, head timeout 408, keep-alive): docs/security.md
-        config = server_config(app, log_level=log_level, timeout_graceful_shutdown=math.ceil(graceful_timeout), **limits)
+        config = server_config(
+            app, log_level=log_level, timeout_graceful_shutdown=math.ceil(graceful_timeout), **limits
+        )
         return QuietExitServer(config, on_started=on_started)
     raise ValueError(f"unknown server {name!r} (use {' or '.join(SERVERS)})")
 

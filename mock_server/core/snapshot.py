@@ -245,7 +245,11 @@ def _response_json(raw: tuple[int, list[tuple[bytes, bytes]], bytes] | None) -> 
     if raw is None:
         return None
     status, headers, body = raw
-    return {"status": status, "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers], "body": _bytes_json(body)}
+    return {
+        "status": status,
+        "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
+        "body": _bytes_json(body),
+    }
 
 
 def _response_from(d: dict[str, Any] | None) -> SentResponse | None:

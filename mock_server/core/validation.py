@@ -206,7 +206,11 @@ def _message(err: ValidationError, where: str, prefix: str) -> str:
     if err.validator in ("minProperties", "maxProperties") and isinstance(err.schema, dict):
         names = ", ".join(err.schema.get("properties", {}))
         low, high = err.schema.get("minProperties"), err.schema.get("maxProperties")
-        count = f"exactly {low}" if low == high else (f"at least {low}" if err.validator == "minProperties" else f"at most {high}")
+        count = (
+            f"exactly {low}"
+            if low == high
+            else (f"at least {low}" if err.validator == "minProperties" else f"at most {high}")
+        )
         return f"{target} must have {count} of the fields {names}"
     if err.validator == "enum" and isinstance(err.validator_value, list):
         choices = ", ".join(json.dumps(v) for v in err.validator_value)

@@ -187,6 +187,7 @@ class Vendor:
         if changes:
             raise ValueError(f"the {self.name} vendor has no run-time settings (got {', '.join(sorted(changes))})")
         return self.settings_view(rt)
+
     # The job catalogue (``/_mock/jobs/{jobId}``): optional. A vendor without an editable catalogue
     # keeps these, and the control API answers 501 naming the vendor.
 

@@ -70,6 +70,7 @@ class Event(Protocol):
 
     def log_fields(self) -> dict[str, Any]: ...  # extra fields of the delivery's log entry
 
+
 USER_AGENT = "uphunt-mock-webhooks/1"
 DEFAULT_CAPACITY = 10_000  # deliveries kept in the log; the oldest are dropped first
 DEFAULT_PER_RECEIVER = 16  # attempts in flight to one receiver (one URL) at a time
@@ -249,7 +250,9 @@ class Delivery:
     in_flight: bool = False  # an HTTP attempt is under way
 
     def headers(self, attempt: int, now_ms: int, body: bytes | None = None) -> dict[str, str]:
-        own = self.vendor.webhook_headers(self.delivery_id, self.event, self.body if body is None else body, attempt, now_ms)
+        own = self.vendor.webhook_headers(
+            self.delivery_id, self.event, self.body if body is None else body, attempt, now_ms
+        )
         return {"Content-Type": "application/json", **own, "User-Agent": USER_AGENT}
 
     def attempt_body(self, attempt: int) -> bytes:
@@ -374,9 +377,7 @@ class WebhookDispatcher:
         if delivery is None or delivery.sim is not self._sim:
             raise KeyError(delivery_id)
         if delivery.held:
-            raise ValueError(
-                f"delivery {delivery_id} is held by a scenario (reorder) until the next event for its URL"
-            )
+            raise ValueError(f"delivery {delivery_id} is held by a scenario (reorder) until the next event for its URL")
         if delivery.in_flight:
             raise ValueError(f"an attempt of delivery {delivery_id} is under way; redeliver once it has completed")
         if delivery.scheduled is not None:
@@ -639,9 +640,14 @@ class _Lane:
         # No client timeout: the dispatcher times the whole attempt (asyncio.wait_for).
         common: dict[str, Any] = {"timeout": None, "follow_redirects": False, "trust_env": False}
         self.pooled = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots, keepalive_expiry=KEEPALIVE_EXPIRY), **common
+            limits=httpx.Limits(
+                max_connections=slots, max_keepalive_connections=slots, keepalive_expiry=KEEPALIVE_EXPIRY
+            ),
+            **common,
         )
-        self.fresh = httpx.AsyncClient(limits=httpx.Limits(max_connections=slots, max_keepalive_connections=0), **common)
+        self.fresh = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=slots, max_keepalive_connections=0), **common
+        )
 
     def receiver_slots(self, url: str, slots: int) -> asyncio.Semaphore:
         """The slots of one receiver (its URL) on this host."""

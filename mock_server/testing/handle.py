@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from .timepatch import TimePatch
 
 
-
 class UpHuntMock:
     """What a test holds: the mock's address, the demo key, and control over time, scenarios and state.
 
@@ -31,7 +30,11 @@ class UpHuntMock:
     """
 
     def __init__(
-        self, base_url: str, api_key: str = DEMO_API_KEY, server: MockServer | None = None, control_token: str | None = None
+        self,
+        base_url: str,
+        api_key: str = DEMO_API_KEY,
+        server: MockServer | None = None,
+        control_token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -170,7 +173,10 @@ class UpHuntMock:
                 if library.is_name(text) and not Path(text).exists():  # a ready-made one: "rate-limited"
                     text = library.find(text).read_text()
             body = self._call(
-                "POST", "/_mock/scenarios", f"load scenario {scenario}", content=text.encode(),
+                "POST",
+                "/_mock/scenarios",
+                f"load scenario {scenario}",
+                content=text.encode(),
                 headers={"content-type": "application/yaml"},
             )
         return body["scenarios"]
@@ -188,7 +194,9 @@ class UpHuntMock:
     @property
     def requests(self) -> RequestLog:
         """The request journal, oldest first (a fresh copy on every access)."""
-        return RequestLog(Request.from_dict(e) for e in self._call("GET", "/_mock/requests", "read the journal")["requests"])
+        return RequestLog(
+            Request.from_dict(e) for e in self._call("GET", "/_mock/requests", "read the journal")["requests"]
+        )
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/_mock/requests", "clear the journal")
@@ -228,6 +236,8 @@ class UpHuntMock:
         """An async handle on the same mock and key (``async with mock.aio() as amock: await amock.advance(5)``)."""
         from .aio import AsyncUpHuntMock
 
-        handle = AsyncUpHuntMock(self.base_url, api_key=self.api_key, control_token=self._http.headers.get("X-Mock-Control-Token"))
+        handle = AsyncUpHuntMock(
+            self.base_url, api_key=self.api_key, control_token=self._http.headers.get("X-Mock-Control-Token")
+        )
         handle._now = self._now
         return handle

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .handle import UpHuntMock
 
 
-
 @dataclass(frozen=True)
 class Violation:
     """One broken invariant: which check, what happened, and the journal entries that show it."""
@@ -69,8 +68,11 @@ class _Context:
         for r in self.applies:
             if r.status != 200:
                 continue
-            at = [a for a in self.apps if a["queueId"] not in claimed and a["createdAt"] == round(r.time * 1000)
-                  and a["apiKey"] == r.api_key]
+            at = [
+                a
+                for a in self.apps
+                if a["queueId"] not in claimed and a["createdAt"] == round(r.time * 1000) and a["apiKey"] == r.api_key
+            ]
             exact = [a for a in at if r.job_id in (a["jobId"], a["processedJobId"])]
             chosen = next(iter(exact or at), None)
             if chosen is not None:
@@ -96,8 +98,11 @@ class _Context:
 
     def polls_of(self, app: dict[str, Any]) -> list[Request]:
         """Status requests about ``app``: by its queueId, or by its job while it was the latest one."""
-        later = [b["createdAt"] for b in self.client_apps()
-                 if self.app_key(b) == self.app_key(app) and b["createdAt"] > app["createdAt"]]
+        later = [
+            b["createdAt"]
+            for b in self.client_apps()
+            if self.app_key(b) == self.app_key(app) and b["createdAt"] > app["createdAt"]
+        ]
         until = min(later) if later else math.inf
         out = []
         for r in self.polls:
@@ -133,7 +138,11 @@ def _no_duplicate_applies(ctx: _Context, recipe: Recipe) -> list[Violation]:
             if not done or a["applicationStatus"] == "applied":
                 state = "applied" if done else "processing"
                 shown = (creator, r) if creator is not None else (r,)
-                out.append(Violation("no-duplicate-apply", f"applied to {key[1]} again while {a['queueId']} was {state}", shown))
+                out.append(
+                    Violation(
+                        "no-duplicate-apply", f"applied to {key[1]} again while {a['queueId']} was {state}", shown
+                    )
+                )
                 break
     return out
 
@@ -146,11 +155,17 @@ def _retry_after_respected(ctx: _Context, recipe: Recipe) -> list[Violation]:
         wait = ctx.schedule.retry_after_for(r)
         if wait is None:
             continue
-        nxt = next((x for x in ctx.log if x.id > r.id and x.operation_id == r.operation_id and x.api_key == r.api_key), None)
+        nxt = next(
+            (x for x in ctx.log if x.id > r.id and x.operation_id == r.operation_id and x.api_key == r.api_key), None
+        )
         if nxt is not None and nxt.time - r.time < wait - TOLERANCE:
-            out.append(Violation(
-                "retry-after", f"next {r.operation_id} came {nxt.time - r.time:g} s after a 429 with Retry-After: {wait:g}",
-                (r, nxt)))
+            out.append(
+                Violation(
+                    "retry-after",
+                    f"next {r.operation_id} came {nxt.time - r.time:g} s after a 429 with Retry-After: {wait:g}",
+                    (r, nxt),
+                )
+            )
     return out
 
 
@@ -165,14 +180,23 @@ def _polling_cadence(ctx: _Context, recipe: Recipe) -> list[Violation]:
         if seen is not None:
             extra = [p for p in polls if p.id > seen.id]
             if extra:
-                out.append(Violation("polling-stops-at-terminal",
-                                     f"{len(extra)} more poll(s) of {a['queueId']} after it was seen {a['applicationStatus']}",
-                                     (seen, extra[0])))
+                out.append(
+                    Violation(
+                        "polling-stops-at-terminal",
+                        f"{len(extra)} more poll(s) of {a['queueId']} after it was seen {a['applicationStatus']}",
+                        (seen, extra[0]),
+                    )
+                )
         late = [p for p in polls if p.time - t0 > recipe.give_up_after + TOLERANCE]
         if late:
-            out.append(Violation("polling-gives-up",
-                                 f"still polling {a['queueId']} {late[0].time - t0:g} s after the apply "
-                                 f"(limit {recipe.give_up_after:g} s; {len(late)} poll(s) too late)", (late[0],)))
+            out.append(
+                Violation(
+                    "polling-gives-up",
+                    f"still polling {a['queueId']} {late[0].time - t0:g} s after the apply "
+                    f"(limit {recipe.give_up_after:g} s; {len(late)} poll(s) too late)",
+                    (late[0],),
+                )
+            )
         for p, q in zip(polls, polls[1:], strict=False):
             if seen is not None and p.id >= seen.id:
                 break
@@ -180,15 +204,25 @@ def _polling_cadence(ctx: _Context, recipe: Recipe) -> list[Violation]:
             interval = recipe.poll_fast if elapsed < recipe.fast_phase - TOLERANCE else recipe.poll_slow
             gap = q.time - p.time
             if gap < interval - TOLERANCE:
-                out.append(Violation("polling-cadence",
-                                     f"polled {a['queueId']} {gap:g} s apart at {elapsed:g} s after the apply "
-                                     f"(documented: every {interval:g} s)", (p, q)))
+                out.append(
+                    Violation(
+                        "polling-cadence",
+                        f"polled {a['queueId']} {gap:g} s apart at {elapsed:g} s after the apply "
+                        f"(documented: every {interval:g} s)",
+                        (p, q),
+                    )
+                )
                 break
             allowed = max(interval, (ctx.schedule.retry_after_for(p) or 0) if ctx.schedule and p.status == 429 else 0)
             if gap > allowed + TOLERANCE:
-                out.append(Violation("polling-cadence",
-                                     f"waited {gap:g} s between polls of {a['queueId']} at {elapsed:g} s after the apply "
-                                     f"(documented: every {interval:g} s)", (p, q)))
+                out.append(
+                    Violation(
+                        "polling-cadence",
+                        f"waited {gap:g} s between polls of {a['queueId']} at {elapsed:g} s after the apply "
+                        f"(documented: every {interval:g} s)",
+                        (p, q),
+                    )
+                )
                 break
     return out
 
@@ -213,15 +247,25 @@ def _retryable_retried(ctx: _Context, recipe: Recipe) -> list[Violation]:
             what = "no answer" if r.status == NO_RESPONSE else str(r.status)
             if nxt is None:
                 if streak < recipe.max_attempts:
-                    out.append(Violation("retryable-retried",
-                                         f"apply to {job} got {what} on attempt {streak} and was never retried "
-                                         f"(retry up to {recipe.max_attempts} attempts)", (r,)))
+                    out.append(
+                        Violation(
+                            "retryable-retried",
+                            f"apply to {job} got {what} on attempt {streak} and was never retried "
+                            f"(retry up to {recipe.max_attempts} attempts)",
+                            (r,),
+                        )
+                    )
                 continue
             floor = 2**streak * recipe.backoff_base
             if nxt.time - r.time < floor - TOLERANCE:
-                out.append(Violation("retry-backoff",
-                                     f"apply to {job} retried {nxt.time - r.time:g} s after {what} on attempt {streak} "
-                                     f"(backoff: at least 2^{streak} x {recipe.backoff_base:g} s = {floor:g} s)", (r, nxt)))
+                out.append(
+                    Violation(
+                        "retry-backoff",
+                        f"apply to {job} retried {nxt.time - r.time:g} s after {what} on attempt {streak} "
+                        f"(backoff: at least 2^{streak} x {recipe.backoff_base:g} s = {floor:g} s)",
+                        (r, nxt),
+                    )
+                )
     for a in ctx.client_apps():
         if a["applicationStatus"] not in RETRYABLE_OUTCOMES:
             continue
@@ -229,15 +273,29 @@ def _retryable_retried(ctx: _Context, recipe: Recipe) -> list[Violation]:
         if seen is None:
             continue
         reqs = _groups(ctx).get(ctx.app_key(a), [])
-        rounds = sum(1 for b in ctx.client_apps() if ctx.app_key(b) == ctx.app_key(a) and b["createdAt"] <= a["createdAt"])
+        rounds = sum(
+            1 for b in ctx.client_apps() if ctx.app_key(b) == ctx.app_key(a) and b["createdAt"] <= a["createdAt"]
+        )
         nxt = next((r for r in reqs if r.id > seen.id), None)
         if nxt is None:
             if rounds < recipe.max_attempts:
-                out.append(Violation("retryable-retried", f"{a['queueId']} ended {a['applicationStatus']} and the job "
-                                     f"{a['jobId']} was never applied to again", (seen,)))
+                out.append(
+                    Violation(
+                        "retryable-retried",
+                        f"{a['queueId']} ended {a['applicationStatus']} and the job "
+                        f"{a['jobId']} was never applied to again",
+                        (seen,),
+                    )
+                )
         elif nxt.time - seen.time < recipe.outcome_retry_delay - TOLERANCE:
-            out.append(Violation("retry-backoff", f"re-applied {nxt.time - seen.time:g} s after seeing "
-                                 f"{a['applicationStatus']} (wait at least {recipe.outcome_retry_delay:g} s)", (seen, nxt)))
+            out.append(
+                Violation(
+                    "retry-backoff",
+                    f"re-applied {nxt.time - seen.time:g} s after seeing "
+                    f"{a['applicationStatus']} (wait at least {recipe.outcome_retry_delay:g} s)",
+                    (seen, nxt),
+                )
+            )
     return out
 
 
@@ -246,8 +304,13 @@ def _terminal_not_retried(ctx: _Context, recipe: Recipe) -> list[Violation]:
     for (_key, job), reqs in _groups(ctx).items():
         for i, r in enumerate(reqs):
             if r.status in TERMINAL_STATUSES and i + 1 < len(reqs):
-                out.append(Violation("terminal-not-retried", f"apply to {job} answered {r.status} was sent again "
-                                     f"({len(reqs) - i - 1} more time(s))", (r, reqs[i + 1])))
+                out.append(
+                    Violation(
+                        "terminal-not-retried",
+                        f"apply to {job} answered {r.status} was sent again ({len(reqs) - i - 1} more time(s))",
+                        (r, reqs[i + 1]),
+                    )
+                )
                 break
     for a in ctx.client_apps():
         if a["applicationStatus"] not in TERMINAL_OUTCOMES:
@@ -255,8 +318,13 @@ def _terminal_not_retried(ctx: _Context, recipe: Recipe) -> list[Violation]:
         seen = ctx.seen_terminal(a)
         again = [r for r in _groups(ctx).get(ctx.app_key(a), []) if seen is not None and r.id > seen.id]
         if again:
-            out.append(Violation("terminal-not-retried", f"{a['queueId']} ended {a['applicationStatus']} and the job "
-                                 f"{a['jobId']} was applied to again", (seen, again[0])))  # type: ignore[arg-type]
+            out.append(
+                Violation(
+                    "terminal-not-retried",
+                    f"{a['queueId']} ended {a['applicationStatus']} and the job {a['jobId']} was applied to again",
+                    (seen, again[0]),
+                )
+            )  # type: ignore[arg-type]
     return out
 
 
@@ -312,4 +380,6 @@ def assert_client_behaved(
         if len(shown) > 24:
             shown = [*shown[:10], f"... {len(shown) - 20} more ...", *shown[-10:]]
         journal = "\n    ".join(shown)
-        raise AssertionError(f"{len(violations)} client invariant(s) broken:\n  {lines}\n  journal (apply/status):\n    {journal}")
+        raise AssertionError(
+            f"{len(violations)} client invariant(s) broken:\n  {lines}\n  journal (apply/status):\n    {journal}"
+        )

@@ -15,7 +15,9 @@ from . import jobo, jobo_autoapply
 CHECKS: dict[str, Any] = {**jobo.CHECKS, **jobo_autoapply.CHECKS}
 
 
-def check_client(log: Any, applications: Any = (), schedule: Any = None, checks: Iterable[str] | None = None) -> list[Any]:
+def check_client(
+    log: Any, applications: Any = (), schedule: Any = None, checks: Iterable[str] | None = None
+) -> list[Any]:
     """Every violation of either family visible in the journal ``log`` (``checks`` selects by name)."""
     wanted = set(checks) if checks else None
     data_checks = [n for n in jobo.CHECKS if wanted is None or n in wanted]

@@ -32,9 +32,18 @@ class Request:
     @classmethod
     def from_dict(cls, e: dict[str, Any]) -> Request:
         return cls(
-            id=e["id"], time=e["time"] / 1000, method=e["method"], path=e["path"], query=e["query"],
-            headers=e["headers"], body=e["body"], status=e["status"], operation_id=e["operationId"],
-            matched_rule=e["matchedRule"], latency_ms=e.get("latencyMs", 0.0), response=e.get("response"),
+            id=e["id"],
+            time=e["time"] / 1000,
+            method=e["method"],
+            path=e["path"],
+            query=e["query"],
+            headers=e["headers"],
+            body=e["body"],
+            status=e["status"],
+            operation_id=e["operationId"],
+            matched_rule=e["matchedRule"],
+            latency_ms=e.get("latencyMs", 0.0),
+            response=e.get("response"),
         )
 
     @property
@@ -58,7 +67,9 @@ class Request:
     def __str__(self) -> str:
         what = self.queue_id or self.job_id or ""
         rule = f" [rule {self.matched_rule}]" if self.matched_rule else ""
-        return f"#{self.id} t={self.time:.3f} {self.method} {self.path} {what} -> {self.status}{rule}".replace("  ", " ")
+        return f"#{self.id} t={self.time:.3f} {self.method} {self.path} {what} -> {self.status}{rule}".replace(
+            "  ", " "
+        )
 
 
 class RequestLog(list[Request]):
@@ -95,7 +106,8 @@ class RequestLog(list[Request]):
     def assert_no_request_within(self, seconds: float, after: Request, operation: str | None = None) -> None:
         """No request (of ``operation``, if given) arrived less than ``seconds`` after ``after`` (e.g. a 429)."""
         early = [
-            r for r in self.after(after)
+            r
+            for r in self.after(after)
             if r.time - after.time < seconds - TOLERANCE and (operation is None or r.operation_id == operation)
         ]
         if early:

@@ -99,14 +99,24 @@ class FaultSchedule:
                 out.append(({"name": f"outcome #{n}", "match": {"nth": n}, "outcome": outcome.status}, outcome))
         if self.submission is not None:
             s = float(self.submission)
-            out.append(({"name": "submission time", "latency": {"submission": {"median": s, "p95": s, "low": s, "high": s}}}, None))
+            out.append(
+                (
+                    {
+                        "name": "submission time",
+                        "latency": {"submission": {"median": s, "p95": s, "low": s, "high": s}},
+                    },
+                    None,
+                )
+            )
         return out
 
     def to_scenario(self) -> dict[str, Any]:
         """The scenario document that injects this schedule (load it with ``mock.load_scenario``)."""
         rules = [rule for rule, _ in self._rules()]
         if not rules:  # a scenario needs a rule: one that never matches
-            rules = [{"name": "no faults", "match": {"operationId": APPLY, "probability": 0}, "respond": {"status": 500}}]
+            rules = [
+                {"name": "no faults", "match": {"operationId": APPLY, "probability": 0}, "respond": {"status": 500}}
+            ]
         return {"name": self.name, "description": repr(self), "rules": rules}
 
     def fault_for(self, request: Request) -> Fault | Outcome | None:

@@ -60,7 +60,9 @@ class MockServer:
         if self.vendor == "jobo":
             from .jobo.handle import JoboMock
 
-            return JoboMock(self.base_url, api_key=api_key or JoboMock.DEMO_KEY, server=self, control_token=self.control_token)
+            return JoboMock(
+                self.base_url, api_key=api_key or JoboMock.DEMO_KEY, server=self, control_token=self.control_token
+            )
         return UpHuntMock(self.base_url, api_key=api_key or DEMO_API_KEY, server=self, control_token=self.control_token)
 
     def __enter__(self) -> MockServer:

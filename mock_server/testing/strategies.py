@@ -39,7 +39,16 @@ def faults(retryable: bool = True, terminal: bool = True, max_retry_after: int =
     return st.one_of(*options)
 
 
-def outcomes(statuses: Iterable[str] = ("logged_out", "not_enough_connects", "not_eligible", "not_available", "failed", "applied")) -> Any:
+def outcomes(
+    statuses: Iterable[str] = (
+        "logged_out",
+        "not_enough_connects",
+        "not_eligible",
+        "not_available",
+        "failed",
+        "applied",
+    ),
+) -> Any:
     """A forced outcome of one application (``None`` = the world decides)."""
     from hypothesis import strategies as st
 

@@ -58,7 +58,11 @@ def test_contracts_are_kept_on_this_tree(tmp_path: Path) -> None:
             "def _late() -> None:\n    from mock_server.vendors.uphunt import world  # noqa: F401  (lazy: still counted)",
             "core imports no vendor",
         ),
-        ("vendors/uphunt/domain/ledger.py", "import starlette.responses  # noqa", "a vendor's domain imports no HTTP layer"),
+        (
+            "vendors/uphunt/domain/ledger.py",
+            "import starlette.responses  # noqa",
+            "a vendor's domain imports no HTTP layer",
+        ),
         ("core/journal.py", "from mock_server.core import app  # noqa", "no import cycles"),
     ],
     ids=["core-to-vendor", "lazy-core-to-vendor", "domain-to-starlette", "cycle"],

@@ -54,7 +54,12 @@ class NotesWorld(World):
 
 def create_note(ctx: Ctx) -> tuple[int, Any]:
     notes: Notes = ctx.runtime.sim
-    note = {"id": f"note_{len(notes.notes) + 1}", "text": ctx.body["text"], "createdAt": now_ms(notes.clock), "key": ctx.account}
+    note = {
+        "id": f"note_{len(notes.notes) + 1}",
+        "text": ctx.body["text"],
+        "createdAt": now_ms(notes.clock),
+        "key": ctx.account,
+    }
     notes.notes[note["id"]] = note
     return 201, {k: v for k, v in note.items() if k != "key"}
 

@@ -71,7 +71,9 @@ def _check_respond(ctx: CheckContext, respond: dict[str, Any]) -> None:
         if isinstance(value, float) and not math.isfinite(value):
             raise ctx.error(("respond", "headers", name), "a header value must be a finite number or a string")
         if not _HEADER_VALUE.match(str(value)):
-            raise ctx.error(("respond", "headers", name), "a header value must be printable ASCII on one line (no CR, LF or NUL)")
+            raise ctx.error(
+                ("respond", "headers", name), "a header value must be printable ASCII on one line (no CR, LF or NUL)"
+            )
     if "body" in respond:
         try:
             json.dumps(respond["body"], allow_nan=False)
@@ -79,7 +81,10 @@ def _check_respond(ctx: CheckContext, respond: dict[str, Any]) -> None:
             raise ctx.error(("respond", "body"), f"the body must be a JSON value: {exc}") from None
     clock = (ctx.rule.get("match") or {}).get("clock")
     if respond.get("retryAfter") == "auto" and (clock is None or "to" not in clock):
-        raise ctx.error(("respond", "retryAfter"), "retryAfter: auto needs match.clock.to (it answers the seconds left in the window)")
+        raise ctx.error(
+            ("respond", "retryAfter"),
+            "retryAfter: auto needs match.clock.to (it answers the seconds left in the window)",
+        )
     if "drop" in ctx.rule:
         raise ctx.error(("drop",), "`respond` and `drop` exclude each other")
 

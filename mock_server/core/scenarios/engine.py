@@ -81,7 +81,9 @@ class ScenarioEngine:
         )
         if any(r.trigger == "webhook" for r in scenario.rules) and getattr(self.rt, "webhooks", None) is None:
             index = next(i for i, r in enumerate(scenario.rules) if r.trigger == "webhook")
-            raise SourceError(source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)")
+            raise SourceError(
+                source, None, f"rules[{index}].webhook: this mock has no webhook engine (runtime.webhooks)"
+            )
         return scenario
 
     def install(self, scenario: Scenario, source: str, doc: str | dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +262,9 @@ class ScenarioEngine:
         spec = rule.actions["respond"]
         status: int = spec["status"]
         clock = rule.matcher.clock
-        retry = actions.retry_after_seconds(spec.get("retryAfter"), clock.seconds_left(subject.elapsed) if clock else 0.0)
+        retry = actions.retry_after_seconds(
+            spec.get("retryAfter"), clock.seconds_left(subject.elapsed) if clock else 0.0
+        )
         build = self.vocabulary.injected_error
         op = self._ops.get(subject.operation_id or "")
         if build is not None:
@@ -286,7 +290,9 @@ class ScenarioEngine:
         def match(event: Event) -> bool:
             if scenario not in self.scenarios:  # cleared or replaced
                 return False
-            subject = Subject(elapsed=self._elapsed(), api_key=event.api_key, event_type=event.type, keys=dict(event.subject))
+            subject = Subject(
+                elapsed=self._elapsed(), api_key=event.api_key, event_type=event.type, keys=dict(event.subject)
+            )
             return self._try(scenario, rule, subject, dict(scenario.states)) is not None
 
         directive = self.rt.webhooks.add_directive(

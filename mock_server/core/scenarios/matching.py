@@ -143,7 +143,9 @@ class Matcher:
 
     def static(self, s: Subject) -> bool:
         """Cheap exact conditions first (operation, method, event type, clock window), patterns last."""
-        if self.operation_ids is not None and not (s.operation_id in self.operation_ids or s.handler in self.operation_ids):
+        if self.operation_ids is not None and not (
+            s.operation_id in self.operation_ids or s.handler in self.operation_ids
+        ):
             return False
         if self.methods is not None and s.method not in self.methods:
             return False

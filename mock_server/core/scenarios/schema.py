@@ -126,7 +126,9 @@ def compile_document(
             return located.error(at + path, reason)
 
         rules.append(_compile_rule(raw, i, name, seed, language, operations, error, rt, vocabulary))
-    return Scenario(name=name, source=source, description=data.get("description"), per=data.get("per", "global"), rules=rules)
+    return Scenario(
+        name=name, source=source, description=data.get("description"), per=data.get("per", "global"), rules=rules
+    )
 
 
 def _default_name(source: str) -> str:
@@ -175,7 +177,9 @@ def _check_actions(trigger: str, present: list[str], language: Language, error: 
     allowed = sorted(name for name, act in language.actions.items() if trigger in act.triggers)
     for name in present:
         if trigger not in language.actions[name].triggers:
-            raise error((name,), f"`{name}` is not allowed in a rule evaluated on {trigger} (allowed: {', '.join(allowed)})")
+            raise error(
+                (name,), f"`{name}` is not allowed in a rule evaluated on {trigger} (allowed: {', '.join(allowed)})"
+            )
     if trigger not in CORE_TRIGGERS or trigger == "webhook":
         # a vendor trigger (outcome) or webhook needs the action that implies it, or another that answers there
         implied = [
@@ -199,15 +203,21 @@ def _check_match(
     for key in match:
         if key not in keys:
             allowed = ", ".join(sorted(keys)) or "none"
-            raise error(("match", key), f"`{key}` cannot be matched in a rule evaluated on {trigger} (allowed: {allowed})")
+            raise error(
+                ("match", key), f"`{key}` cannot be matched in a rule evaluated on {trigger} (allowed: {allowed})"
+            )
     if trigger == "start":
         for key in ("times", "whenState", "setState"):
             if key in raw:
-                raise error((key,), f"`{key}` has no meaning in a start rule (it runs once at load and after each reset)")
+                raise error(
+                    (key,), f"`{key}` has no meaning in a start rule (it runs once at load and after each reset)"
+                )
     ops = match.get("operationId")
     for i, op in enumerate([ops] if isinstance(ops, str) else ops or []):
         if op not in operations:
-            raise error(("match", "operationId") + ((i,) if isinstance(ops, list) else ()), f"unknown operationId {op!r}")
+            raise error(
+                ("match", "operationId") + ((i,) if isinstance(ops, list) else ()), f"unknown operationId {op!r}"
+            )
     for key in (*_PATTERN_KEYS, *language.subject_keys):
         value = match.get(key)
         if isinstance(value, dict):
@@ -219,4 +229,6 @@ def _check_match(
     if clock is not None and "to" in clock and clock["to"] <= clock.get("from", 0):
         raise error(("match", "clock", "to"), "clock.to must be greater than clock.from")
     if clock is not None and "every" in clock and clock.get("to", clock["every"]) > clock["every"]:
-        raise error(("match", "clock", "every"), "clock.every must be >= clock.to (the window repeats every `every` seconds)")
+        raise error(
+            ("match", "clock", "every"), "clock.every must be >= clock.to (the window repeats every `every` seconds)"
+        )

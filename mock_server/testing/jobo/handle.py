@@ -27,7 +27,11 @@ class JoboMock(UpHuntMock):
     ORACLE_KEY = "jbe_live_UphuntMockOracleKey0000000_ReadsTheWholeFeedWithASubscriptionNeverCharged0"
 
     def __init__(
-        self, base_url: str, api_key: str = DEMO_LIVE_KEY, server: MockServer | None = None, control_token: str | None = None
+        self,
+        base_url: str,
+        api_key: str = DEMO_LIVE_KEY,
+        server: MockServer | None = None,
+        control_token: str | None = None,
     ) -> None:
         super().__init__(base_url, api_key=api_key, server=server, control_token=control_token)
 

@@ -71,7 +71,11 @@ class UpHuntVendor(Vendor):
             return {}
         now = sim.clock.now()
         legacy = "x-api-key" not in headers
-        decision = limiter.check_legacy(principal.api_key, now) if legacy else limiter.check(principal.api_key, op.handler, now)
+        decision = (
+            limiter.check_legacy(principal.api_key, now)
+            if legacy
+            else limiter.check(principal.api_key, op.handler, now)
+        )
         if decision is None:
             return {}
         limit_headers = decision.headers()
@@ -134,7 +138,9 @@ class UpHuntVendor(Vendor):
         account = backend.accounts.get(api_key)
         return account.webhook_url if account is not None else None
 
-    def webhook_headers(self, delivery_id: str, event: TerminalEvent, body: bytes, attempt: int, now_ms: int) -> dict[str, str]:
+    def webhook_headers(
+        self, delivery_id: str, event: TerminalEvent, body: bytes, attempt: int, now_ms: int
+    ) -> dict[str, str]:
         return {"X-UpHunt-Delivery": delivery_id, "X-UpHunt-Event": event.type}
 
 

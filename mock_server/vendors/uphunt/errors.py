@@ -60,8 +60,12 @@ class RateLimited(UpHuntError):
 
     status, code = 429, "rate_limit_exceeded"
 
-    def __init__(self, limit: int, window: str, retry_after: int, headers: dict[str, str], message: str | None = None) -> None:
-        super().__init__(message or "Rate limit exceeded", headers=headers, limit=limit, window=window, retryAfter=retry_after)
+    def __init__(
+        self, limit: int, window: str, retry_after: int, headers: dict[str, str], message: str | None = None
+    ) -> None:
+        super().__init__(
+            message or "Rate limit exceeded", headers=headers, limit=limit, window=window, retryAfter=retry_after
+        )
 
 
 class LegacyQuotaExceeded(UpHuntError):
@@ -104,11 +108,17 @@ def for_status(status: int, message: str, **context: Any) -> ApiError:
     """An error of ``status`` (e.g. one a scenario injects): its class where UpHunt has one."""
     cls = _BY_STATUS.get(status)
     if cls is None or cls is RateLimited:
-        return ServerError(message, status=status, **context) if status >= 500 else UpHuntError(message, status=status, **context)
+        return (
+            ServerError(message, status=status, **context)
+            if status >= 500
+            else UpHuntError(message, status=status, **context)
+        )
     return cls(message, **context)
 
 
-def error_body(status: int, message: str, dialect: str = "auto_apply", code: str = "error", **context: Any) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, dialect: str = "auto_apply", code: str = "error", **context: Any
+) -> dict[str, Any]:
     """The body of a refusal: the data dialect names a code (by status, else ``code``), auto-apply a sentence."""
     if dialect == "data":
         return {"error": DATA_CODES.get(status, code), "message": message, **context}
@@ -123,7 +133,11 @@ def render(exc: ApiError, dialect: str) -> tuple[int, dict[str, Any], dict[str, 
     if isinstance(exc, RateLimited):
         if dialect == "data":
             limit, window = exc.context["limit"], exc.context["window"]
-            text = exc.message if exc.message != "Rate limit exceeded" else f"Rate limit of {limit} requests per {window} exceeded"
+            text = (
+                exc.message
+                if exc.message != "Rate limit exceeded"
+                else f"Rate limit of {limit} requests per {window} exceeded"
+            )
             return status, error_body(429, text, dialect, **exc.context), dict(exc.headers)
         return status, {"error": exc.message, **exc.context}, dict(exc.headers)
     if status >= 500:

@@ -45,7 +45,9 @@ def apply_to_job(ctx: Ctx) -> Result:
 def get_application_status(ctx: Ctx) -> Result:
     queue_id, job_id = ctx.params.get("queueId"), ctx.params.get("jobId")
     if (queue_id is None) == (job_id is None):
-        raise bad_request("Provide either queueId or jobId, not both" if queue_id else "Provide either queueId or jobId")
+        raise bad_request(
+            "Provide either queueId or jobId, not both" if queue_id else "Provide either queueId or jobId"
+        )
     app = ctx.runtime.sim.status(ctx.account, queue_id=queue_id, job_ref=job_id)
     return 200, app.status_record()
 

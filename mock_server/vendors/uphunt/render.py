@@ -25,7 +25,13 @@ def freelancer(f: Freelancer) -> dict[str, Any]:
         "hourlyRate": f.hourly_rate,
         "isBusinessDeveloper": f.is_business_developer,
         "profiles": [
-            {"id": p.id, "name": p.name, "isDefault": p.is_default, "hourlyRate": p.hourly_rate, "skills": list(p.skills)}
+            {
+                "id": p.id,
+                "name": p.name,
+                "isDefault": p.is_default,
+                "hourlyRate": p.hourly_rate,
+                "skills": list(p.skills),
+            }
             for p in f.profiles
         ],
     }
@@ -79,7 +85,9 @@ def job(job: Job, catalogue: Catalogue, now: float, archived_at_ms: int) -> dict
                 "jobAuthDetails": {
                     "buyer": {"info": {"company": {"companyId": job.company_id}}},
                     "applicantsBidsStats": {
-                        "avgRateBid": {"amount": round((low + high) / 2, 2)} if low is not None and high is not None else None,
+                        "avgRateBid": {"amount": round((low + high) / 2, 2)}
+                        if low is not None and high is not None
+                        else None,
                         "minRateBid": {"amount": low} if low is not None else None,
                         "maxRateBid": {"amount": high} if high is not None else None,
                     },
@@ -104,7 +112,13 @@ def _buyer_summary(company_id: str, company: Company | None) -> dict[str, Any]:
         return {
             "company": {"companyId": company_id, "name": "Unknown client"},
             "location": {"city": "", "country": "", "countryTimezone": ""},
-            "stats": {"totalAssignments": 0, "score": 0, "feedbackCount": 0, "totalJobsWithHires": 0, "totalCharges": {"amount": 0}},
+            "stats": {
+                "totalAssignments": 0,
+                "score": 0,
+                "feedbackCount": 0,
+                "totalJobsWithHires": 0,
+                "totalCharges": {"amount": 0},
+            },
         }
     return {
         "company": {"companyId": company.company_id, "name": company.name},

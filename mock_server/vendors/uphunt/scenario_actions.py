@@ -92,7 +92,9 @@ def _attach(rt: Runtime, sim: Simulator, fire: Callable[[str, Subject], list[Rul
         for rule in fire("outcome", subject):
             outcome = rule.actions.get("outcome")
             if outcome is not None:
-                status, message = (outcome, None) if isinstance(outcome, str) else (outcome["status"], outcome.get("message"))
+                status, message = (
+                    (outcome, None) if isinstance(outcome, str) else (outcome["status"], outcome.get("message"))
+                )
                 forced = (status, message or OUTCOME_MESSAGES[status])
         return forced
 
@@ -116,7 +118,10 @@ def _check_close(ctx: CheckContext, close: dict[str, Any]) -> None:
     {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"jobId": {"type": "string", "minLength": 1}, "afterSeconds": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}},
+        "properties": {
+            "jobId": {"type": "string", "minLength": 1},
+            "afterSeconds": {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
+        },
     },
     ["request", "outcome", "start"],
     check=_check_close,
@@ -166,7 +171,12 @@ def _check_latency(ctx: CheckContext, latency: dict[str, Any]) -> None:
 
 @UPHUNT_SCENARIOS.action(
     "latency",
-    {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {"pickup": _STAGE, "submission": _STAGE}},
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {"pickup": _STAGE, "submission": _STAGE},
+    },
     ["start"],
     implies="start",
     check=_check_latency,
@@ -199,7 +209,9 @@ def _request_subject(rt: Runtime, info: RequestInfo, body: dict[str, Any]) -> di
     return {"jobId": canonical, "queueId": queue if isinstance(queue, str) else None}
 
 
-def _injected_error(rt: Runtime, op: Operation | None, status: int, message: str | None, subject: Subject, retry: int | None) -> ApiError:
+def _injected_error(
+    rt: Runtime, op: Operation | None, status: int, message: str | None, subject: Subject, retry: int | None
+) -> ApiError:
     """The error a ``respond`` rule answers with, carrying what the spec's body and headers need."""
     sim: Simulator = rt.sim
     now = sim.clock.now()
@@ -212,11 +224,19 @@ def _injected_error(rt: Runtime, op: Operation | None, status: int, message: str
     if status == 429:
         retry = 60 if retry is None else retry
         limit, name = (window.limit, window.window) if window is not None else (60, "minute")
-        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(math.ceil(now + retry))}
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(math.ceil(now + retry)),
+        }
         headers["Retry-After"] = str(retry)
         return errors.RateLimited(limit, name, retry, headers, message)
     if (status in _RATE_HEADER_STATUSES or 200 <= status < 300) and account is not None and window is not None:
-        headers = {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": str(window.remaining), "X-RateLimit-Reset": str(window.reset)}
+        headers = {
+            "X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": str(window.remaining),
+            "X-RateLimit-Reset": str(window.reset),
+        }
     if status == 401:
         error: ApiError = errors.Unauthorized(message) if message else errors.Unauthorized.for_key(False)
     else:
@@ -225,7 +245,10 @@ def _injected_error(rt: Runtime, op: Operation | None, status: int, message: str
         if status == 402 and not data:
             context = {"creditsRemaining": account.ledger.available if account else 0, "needsCredits": True}
         elif status == 409 and not data:
-            context = {"queueId": _latest_queue_id(sim, account, subject) or "queue_00000000000000000000", "applicationStatus": "processing"}
+            context = {
+                "queueId": _latest_queue_id(sim, account, subject) or "queue_00000000000000000000",
+                "applicationStatus": "processing",
+            }
         error = errors.for_status(status, text, **context)
     error.headers.update(headers)
     return error

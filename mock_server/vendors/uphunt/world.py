@@ -36,7 +36,13 @@ class World(core_world.World):
 
     schema_resource = "vendors/uphunt/world.schema.yaml"
     default_resource = "vendors/uphunt/worlds/default.yaml"
-    merged_lists = {"agencies": "id", "accounts": "apiKey", "jobs": "id", "companies": "companyId", "applications": "queueId"}
+    merged_lists = {
+        "agencies": "id",
+        "accounts": "apiKey",
+        "jobs": "id",
+        "companies": "companyId",
+        "applications": "queueId",
+    }
 
     @classmethod
     def check_references(cls, data: dict[str, Any], located: yaml_source.Located) -> None:
@@ -123,7 +129,9 @@ def _check_references(data: dict[str, Any], located: yaml_source.Located) -> Non
     ciphers = {c for j in data.get("jobs", []) for c in [j["ciphertext"], *j.get("aliases", [])]}
     for app in data.get("applications", []):
         if app["apiKey"] not in keys:
-            raise error("applications", "queueId", app, "apiKey", f"application {app['queueId']!r} names unknown apiKey")
+            raise error(
+                "applications", "queueId", app, "apiKey", f"application {app['queueId']!r} names unknown apiKey"
+            )
         if app["jobId"] not in ciphers:
             raise error("applications", "queueId", app, "jobId", f"application {app['queueId']!r} names unknown job")
 
@@ -152,8 +160,12 @@ def _check_unique_aliases(data: dict[str, Any], located: yaml_source.Located) ->
     for account in data.get("accounts", []):
         for key in account.get("legacyKeys", []):
             if key in holders and holders[key] != account["apiKey"]:
-                reason = f"account {account['apiKey']!r}: legacy key {key!r} already belongs to account {holders[key]!r}"
-                raise yaml_source.SourceError(located.source, overlay_line("accounts", "apiKey", account["apiKey"], "legacyKeys"), reason)
+                reason = (
+                    f"account {account['apiKey']!r}: legacy key {key!r} already belongs to account {holders[key]!r}"
+                )
+                raise yaml_source.SourceError(
+                    located.source, overlay_line("accounts", "apiKey", account["apiKey"], "legacyKeys"), reason
+                )
             holders[key] = account["apiKey"]
 
 

@@ -12,7 +12,20 @@ from datetime import datetime, timezone
 
 from .domain.catalogue import Company, Contract, Job
 
-_COMPANY_WORDS = ["Blue", "Harbor", "Quantum", "Maple", "Orbit", "Cedar", "Nova", "Summit", "Pixel", "Atlas", "River", "Lumen"]
+_COMPANY_WORDS = [
+    "Blue",
+    "Harbor",
+    "Quantum",
+    "Maple",
+    "Orbit",
+    "Cedar",
+    "Nova",
+    "Summit",
+    "Pixel",
+    "Atlas",
+    "River",
+    "Lumen",
+]
 _COMPANY_KINDS = ["Labs", "Studio", "Analytics", "Health", "Logistics", "Media", "Commerce", "Robotics"]
 _PLACES = [
     ("London", "GBR", "Europe/London (UTC+00:00)"),
@@ -114,7 +127,9 @@ def generate_filler(
                         rate=job.hourly_min or 0.0,
                         contractor_name=rng.choice(_NAMES),
                         contractor_ciphertext=f"~01{rng.getrandbits(72):018x}",
-                        feedback={"score": round(rng.uniform(3, 5), 1), "comment": "Good work."} if rng.random() < 0.6 else None,
+                        feedback={"score": round(rng.uniform(3, 5), 1), "comment": "Good work."}
+                        if rng.random() < 0.6
+                        else None,
                         feedback_to_client=None,
                     )
                 )

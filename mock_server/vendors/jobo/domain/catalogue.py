@@ -23,7 +23,9 @@ from . import vocab
 from .errors import InvalidParameter, NotFound
 
 DAY = 86400.0
-City = tuple[str, str, str, str, str, str, float, float]  # vocab.CITIES: name, region, code, country, cc, continent, lat, lon
+City = tuple[
+    str, str, str, str, str, str, float, float
+]  # vocab.CITIES: name, region, code, country, cc, continent, lat, lon
 
 
 def _uuid_from(bits: int) -> str:

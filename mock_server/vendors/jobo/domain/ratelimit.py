@@ -111,7 +111,9 @@ class RateLimiter:
                 out.append((group, window, limit, used, math.ceil((oldest if oldest is not None else now) + seconds)))
         return out
 
-    def windows(self, key: str, limits_by_group: dict[str, dict[str, int] | None], now: float) -> dict[str, dict[str, Any]]:
+    def windows(
+        self, key: str, limits_by_group: dict[str, dict[str, int] | None], now: float
+    ) -> dict[str, dict[str, Any]]:
         """Every window of a key (for the control API): ``{group: {window: {limit, used, remaining}}}``."""
         out: dict[str, dict[str, Any]] = {}
         for group, limits in limits_by_group.items():

@@ -14,4 +14,3 @@ class Account:
     ledger: CreditLedger
     webhook_url: str | None = None
     legacy_keys: list[str] = field(default_factory=list)  # retired v1 Bearer `up_` keys
-

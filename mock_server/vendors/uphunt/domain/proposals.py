@@ -85,7 +85,7 @@ def generate_cover_letter(brief: JobBrief, effort: str, signer: tuple[Freelancer
     if effort == "high":
         parts.append(
             "How I would approach it:\n"
-            "1. A short kick-off to confirm goals, constraints and what \"done\" means.\n"
+            '1. A short kick-off to confirm goals, constraints and what "done" means.\n'
             "2. A first working version early, so you can react to something real.\n"
             "3. Iterations on your feedback, then a clean hand-over with documentation."
         )

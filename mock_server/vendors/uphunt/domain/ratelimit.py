@@ -109,7 +109,9 @@ class _Window(NamedTuple):
 class RateLimiter:
     """Counts requests per (key, group, window) and decides whether one more fits."""
 
-    def __init__(self, limits: Mapping[str, Mapping[str, int]], *, enabled: bool = True, legacy_quota: int = 10_000) -> None:
+    def __init__(
+        self, limits: Mapping[str, Mapping[str, int]], *, enabled: bool = True, legacy_quota: int = 10_000
+    ) -> None:
         for group, windows in limits.items():
             unknown = set(windows) - set(WINDOWS)
             if unknown:
@@ -143,7 +145,9 @@ class RateLimiter:
                 legacy_quota = value
             elif name in limits:
                 if not isinstance(value, Mapping):
-                    raise ValueError(f"{where}.{name} must be a mapping of window to limit, e.g. {{minute: 10, day: 100}}")
+                    raise ValueError(
+                        f"{where}.{name} must be a mapping of window to limit, e.g. {{minute: 10, day: 100}}"
+                    )
                 windows = dict(limits[name])
                 for window, limit in value.items():
                     if window not in WINDOWS:
@@ -153,9 +157,13 @@ class RateLimiter:
                     elif _is_count(limit):
                         windows[window] = limit
                     else:
-                        raise ValueError(f"{where}.{name}.{window} must be an integer >= 0 (or null to drop the window), got {limit!r}")
+                        raise ValueError(
+                            f"{where}.{name}.{window} must be an integer >= 0 (or null to drop the window), got {limit!r}"
+                        )
                 if not windows:
-                    raise ValueError(f"{where}.{name}: at least one window must remain (use enabled: false to switch every limit off)")
+                    raise ValueError(
+                        f"{where}.{name}: at least one window must remain (use enabled: false to switch every limit off)"
+                    )
                 limits[name] = windows
             else:
                 raise ValueError(
@@ -221,7 +229,9 @@ class RateLimiter:
         count = self._count(slot, start)
         limit = self.legacy_quota
         if count >= limit and self.enabled:
-            return Decision(False, limit, 0, end, LEGACY_WINDOW, retry_after=max(1, math.ceil(end - now)), used=count + 1)
+            return Decision(
+                False, limit, 0, end, LEGACY_WINDOW, retry_after=max(1, math.ceil(end - now)), used=count + 1
+            )
         self._counts[slot] = (start, count + 1)
         return Decision(True, limit, max(0, limit - count - 1), end, LEGACY_WINDOW, used=count + 1)
 

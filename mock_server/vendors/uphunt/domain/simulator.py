@@ -173,7 +173,9 @@ class Simulator:
                 raise unprocessable(f"agency {agency.id} has no freelancer profile to apply with", field="profileId")
         job = self.catalogue.resolve(req.job_ref)
         if job is None:
-            raise not_found(f"Job not found: {req.job_ref!r}. Verify the jobId is correct and the job has been scraped.")
+            raise not_found(
+                f"Job not found: {req.job_ref!r}. Verify the jobId is correct and the job has been scraped."
+            )
         latest = self._latest.get((account.api_key, job.id))
         if latest is not None and latest.status in (PROCESSING, APPLIED):
             raise DomainError(
@@ -440,4 +442,12 @@ class Simulator:
         return counts
 
 
-__all__ = ["ApplyRequest", "Settings", "Simulator", "TerminalEvent", "NOT_AVAILABLE", "NOT_ELIGIBLE", "NOT_ENOUGH_CONNECTS"]
+__all__ = [
+    "ApplyRequest",
+    "Settings",
+    "Simulator",
+    "TerminalEvent",
+    "NOT_AVAILABLE",
+    "NOT_ELIGIBLE",
+    "NOT_ENOUGH_CONNECTS",
+]
