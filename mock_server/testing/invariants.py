@@ -322,9 +322,9 @@ def _terminal_not_retried(ctx: _Context, recipe: Recipe) -> list[Violation]:
                 Violation(
                     "terminal-not-retried",
                     f"{a['queueId']} ended {a['applicationStatus']} and the job {a['jobId']} was applied to again",
-                    (seen, again[0]),
+                    (seen, again[0]),  # type: ignore[arg-type]  # seen is not None here (the filter above)
                 )
-            )  # type: ignore[arg-type]
+            )
     return out
 
 
