@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from mock_server.core.check import DriftError, contract_schema, free_operations, operations_by_effect, run_check
+from mock_server.core.journal import mask_secret
 from mock_server.core.spec import load_spec
 from mock_server.vendors.jobo.domain.accounts import DEMO_LIVE_KEY, DEMO_SANDBOX_KEY
 
@@ -42,8 +43,12 @@ class JoboTarget:
         if not self.is_mock:
             return None
         state = httpx.get(f"{self.base_url}/_mock/state", timeout=10).json()
-        accounts = {a["apiKey"]: a["credits"] for a in state["accounts"]}
-        return {"sandbox": accounts[self.api_key], "demo": accounts[DEMO_LIVE_KEY], "catalogue": state["catalogue"]}
+        accounts = {a["apiKey"]: a["credits"] for a in state["accounts"]}  # the state shows keys masked
+        return {
+            "sandbox": accounts[mask_secret(self.api_key)],
+            "demo": accounts[mask_secret(DEMO_LIVE_KEY)],
+            "catalogue": state["catalogue"],
+        }
 
 
 @pytest.fixture(scope="module")

@@ -309,7 +309,7 @@ def test_state_lists_applications_with_masked_keys(client: TestClient) -> None:
     app = create(client).json()
     state = client.get("/_mock/state").json()
     (entry,) = state["applications"]
-    assert entry["id"] == app["id"] and entry["status"] == "queued" and entry["apiKey"] == "jbe_te****n000"
+    assert entry["id"] == app["id"] and entry["status"] == "queued" and entry["apiKey"] == "jbe_te****************n000"
 
 
 # ── holds (decision J26) ─────────────────────────────────────────────────────
