@@ -56,7 +56,7 @@ def test_keys_are_masked_in_the_query_body_cookie_and_proxy_authorization(client
             "jobId": "~022053140178050136031",
             "coverLetter": "x",
             "apiKey": SHORT_KEY,
-            "nested": [{"token": SHORT_KEY}],
+            "nested": [{"accessToken": SHORT_KEY}],
         },
     )
     listing = client.get("/_mock/requests").text
@@ -66,7 +66,7 @@ def test_keys_are_masked_in_the_query_body_cookie_and_proxy_authorization(client
     assert read["headers"]["cookie"] == "x-api-key=k2******9; session=ab********kl"
     assert read["headers"]["proxy-authorization"] == "Basic k2******9"
     assert read["headers"]["authorization"] == "Bearer k2******9"
-    assert applied["body"]["apiKey"] == "k2******9" and applied["body"]["nested"] == [{"token": "k2******9"}]
+    assert applied["body"]["apiKey"] == "k2******9" and applied["body"]["nested"] == [{"accessToken": "k2******9"}]
     assert applied["body"]["jobId"] == "~022053140178050136031"
 
 

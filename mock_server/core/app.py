@@ -207,6 +207,19 @@ async def read_body(headers: Any, receive: Any, limit: int = MAX_BODY_BYTES) -> 
     return b"".join(chunks)
 
 
+_JSON_ONLY: dict[int, bool] = {}
+
+
+def _json_only(op: Operation) -> bool:
+    """Whether the operation's request body is declared as JSON only (then another Content-Type is a 415);
+    an operation that also takes a form or multipart body checks its own types. Cached per operation."""
+    known = _JSON_ONLY.get(id(op))
+    if known is None:
+        types = [t.split(";")[0].strip().lower() for t in ((op.raw.get("requestBody") or {}).get("content") or {})]
+        known = _JSON_ONLY[id(op)] = bool(types) and all(t == "application/json" or t.endswith("+json") for t in types)
+    return known
+
+
 def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) -> _Reply | Awaitable[_Reply]:
     """Stages 4-8 of the pipeline (see the module docstring); refusals rendered by the vendor.
 
@@ -225,8 +238,8 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         # 6. validate (a body sent as something other than JSON: 415, docs/decisions.md)
         params = convert_params(op, request.query_params, request.path_params)
         check_params(op, params)
-        if raw and op.body_json and (op.body_validator is not None or op.body_required):
-            check_json_content_type(request.headers.get("content-type"))  # multipart etc. per the spec's requestBody
+        if raw and (op.body_validator is not None or op.body_required) and _json_only(op):
+            check_json_content_type(request.headers.get("content-type"))
         body = parse_body(op, raw)
         # 7. handle
         try:

@@ -39,9 +39,10 @@ _SECRET_NAMES = frozenset(
         "apitoken",
         "authorization",
         "proxyauthorization",
-        "token",
         "accesstoken",
+        "refreshtoken",
         "secret",
+        "clientsecret",
         "password",
         "legacykey",
     }
@@ -215,7 +216,10 @@ def mask_fields(value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, dict):
         return {
-            k: mask_secret(v) if isinstance(v, str) and is_secret_name(str(k)) else mask_fields(v, depth + 1)
+            # a value a vendor already masked ("****" in it) is not masked again
+            k: mask_secret(v)
+            if isinstance(v, str) and is_secret_name(str(k)) and "****" not in v
+            else mask_fields(v, depth + 1)
             for k, v in value.items()
         }
     if isinstance(value, list):
