@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .pytest_markers import marker_config, relative_to_test
+
 if TYPE_CHECKING:
     from .testing import MockServer
     from .testing.jobo import JoboMock
@@ -115,32 +117,17 @@ def jobo_mock(
     """A Jobo mock in a known state for this test: the world as loaded (the marker's, if any), clock at its start."""
     from .testing.jobo import JoboMock
 
-    marker = request.node.get_closest_marker(MARKER)
-    if marker and marker.args:
-        raise pytest.UsageError(
-            f"@pytest.mark.{MARKER} takes keyword arguments only ({', '.join(sorted(_MARKER_KEYS))})"
-        )
-    conf: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = set(conf) - _MARKER_KEYS
-    if unknown:
-        raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown argument(s) {sorted(unknown)}")
+    conf = marker_config(request, MARKER, _MARKER_KEYS)
     opts = _options(pytestconfig)
     here = Path(request.node.path).parent
-    world = _relative(conf["world"], here) if conf.get("world") else opts["world"]
+    world = relative_to_test(conf["world"], here) if conf.get("world") else opts["world"]
     server = _jobo_mock_servers.get(world, conf.get("clock") or opts["clock"], conf.get("seed"))
     handle = JoboMock(server.base_url, api_key=conf.get("api_key") or JoboMock.DEMO_KEY, server=server)
-    handle.default_scenarios = list(opts["scenarios"]) + [_relative(s, here) for s in conf.get("scenarios") or ()]
+    handle.default_scenarios = list(opts["scenarios"]) + [
+        relative_to_test(s, here) for s in conf.get("scenarios") or ()
+    ]
     try:
         handle.reset()
         yield handle
     finally:
         handle.close()
-
-
-def _relative(item: Any, here: Path) -> Any:
-    """A file path relative to the test's directory when it does not exist relative to the working directory."""
-    if isinstance(item, (str, Path)) and "\n" not in str(item) and str(item).endswith((".yaml", ".yml", ".json")):
-        path = Path(item)
-        if not path.exists() and (here / path).exists():
-            return here / path
-    return item

@@ -45,6 +45,7 @@ import pytest
 
 from . import pytest_jobo
 from .pytest_jobo import _jobo_mock_servers, jobo_mock, jobo_mock_session  # noqa: F401  (the Jobo fixtures)
+from .pytest_markers import marker_config, relative_to_test
 
 if TYPE_CHECKING:
     from .testing import MockServer, UpHuntMock, WebhookReceiver
@@ -130,20 +131,12 @@ def uphunt_mock(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     from .testing import UpHuntMock as Handle
     from .vendors.uphunt.world import DEMO_API_KEY
 
-    marker = request.node.get_closest_marker(_MARKER)
-    if marker and marker.args:
-        raise pytest.UsageError(
-            f"@pytest.mark.{_MARKER} takes keyword arguments only ({', '.join(sorted(_MARKER_KEYS))})"
-        )
-    conf: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    unknown = set(conf) - _MARKER_KEYS
-    if unknown:
-        raise pytest.UsageError(f"@pytest.mark.{_MARKER}: unknown argument(s) {sorted(unknown)}")
+    conf = marker_config(request, _MARKER, _MARKER_KEYS)
     opts = _options(pytestconfig)
     here = Path(request.node.path).parent
-    scenarios = list(opts["scenarios"]) + [_relative(s, here) for s in conf.get("scenarios") or ()]
+    scenarios = list(opts["scenarios"]) + [relative_to_test(s, here) for s in conf.get("scenarios") or ()]
     api_key = conf.get("api_key") or DEMO_API_KEY
-    world = _relative(conf["world"], here) if conf.get("world") else opts["world"]
+    world = relative_to_test(conf["world"], here) if conf.get("world") else opts["world"]
     clock = conf.get("clock") or opts["clock"]
     if world == opts["world"] and clock == opts["clock"] and conf.get("seed") is None:
         shared: UpHuntMock = request.getfixturevalue("uphunt_mock_session")
@@ -230,12 +223,3 @@ def journal_section(handle: UpHuntMock) -> str:
             f"  +{r.time - t0:9.3f} s  {r.operation_id or '-':<22} {r.method} {r.path} {what} -> {status}{rule}".rstrip()
         )
     return "\n".join(lines)
-
-
-def _relative(item: Any, here: Path) -> Any:
-    """A file path relative to the test's directory when it does not exist relative to the working directory."""
-    if isinstance(item, (str, Path)) and "\n" not in str(item) and str(item).endswith((".yaml", ".yml", ".json")):
-        path = Path(item)
-        if not path.exists() and (here / path).exists():
-            return here / path
-    return item
