@@ -103,9 +103,11 @@ def _serve_parser(sub: argparse._SubParsersAction, vendors: str) -> None:  # typ
     p.add_argument("--log-level", default="warning", help="the HTTP server's log level (default warning)")
     p.add_argument(
         "--server",
-        choices=("granian", "uvicorn"),
+        choices=("granian", "uvicorn"),  # serving.SERVERS, without importing the servers to parse arguments
         default=None,
-        help="HTTP server: uvicorn (default; httptools + uvloop, with the connection limits of docs/security.md) or granian (Rust, the fastest in bench/RESULTS.md)",
+        help="HTTP server: granian (default; Rust HTTP, the fastest in bench/RESULTS.md) or uvicorn (httptools + uvloop; "
+        "answers refused request heads in JSON); both hold connections to the limits of docs/security.md "
+        "(default: $UPHUNT_MOCK_SERVER, else granian)",
     )
     p.add_argument(
         "--control-token",

@@ -138,12 +138,12 @@ def test_serve_port_0_prints_the_port_serves_and_stops_cleanly(start_server, tmp
 
 
 @pytest.mark.parametrize("server", [None, "granian", "uvicorn"])
-def test_serve_runs_under_the_chosen_server_uvicorn_by_default(start_server, server):
+def test_serve_runs_under_the_chosen_server_granian_by_default(start_server, server):
     proc, base, lines = start_server("--clock", "manual", *(["--server", server] if server else []))
     with httpx.Client(base_url=base, timeout=10) as http:
         r = http.get("/api/auto-apply-v2/freelancers", headers={"x-api-key": "sk_uphunt_demo_key"})
         assert r.status_code == 200
-        assert r.headers["server"] == (server or os.environ.get("UPHUNT_MOCK_SERVER", "uvicorn"))
+        assert r.headers["server"] == (server or os.environ.get("UPHUNT_MOCK_SERVER", "granian"))
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
     assert lines.rest(5) == "uphunt-mock stopped\n"

@@ -13,18 +13,30 @@ is created with ``IPPROTO_TCP`` so asyncio sets TCP_NODELAY on accepted
 connections (without it, keep-alive clients wait ~40 ms per request for
 Nagle + delayed ACK); a background server thread reports its port before
 returning and stops within a bounded time; and every connection is held to the
-limits below (docs/security.md), which uvicorn alone does not enforce:
+limits below (docs/security.md), which neither server enforces with its defaults:
 
 * a request head (request line and headers) larger than :data:`MAX_HEAD_BYTES` is
   answered ``431`` and the connection closed, before the headers are kept anywhere
   (an 8 MiB header used to be accepted, and journaled);
 * a connection must deliver a complete request head within :data:`HEAD_TIMEOUT`
   seconds of opening (or of starting a request): silent and slow-loris connections
-  are closed (``408`` if part of a head arrived), so they cannot pile up until the
-  process runs out of file descriptors;
-* an idle keep-alive connection is closed after :data:`KEEP_ALIVE_TIMEOUT` seconds;
-* errors uvicorn answers by itself (a malformed request) are JSON ``{"error": ...}``
-  like the mock's own, instead of plain text.
+  are closed, so they cannot pile up until the process runs out of file descriptors;
+* an idle keep-alive connection is closed after :data:`KEEP_ALIVE_TIMEOUT` seconds.
+
+How each server does it, and the few ways their answers differ (the tests in
+tests/test_serving_limits.py pin both):
+
+* uvicorn: a subclass of its httptools protocol (:func:`guarded_protocol`) counts the head's
+  bytes as they are parsed: exactly :data:`MAX_HEAD_BYTES`, ``414`` when the request line alone
+  is over it, ``408`` to a head that started and did not finish in time, and JSON
+  ``{"error": ...}`` bodies for these and for a malformed request, like the mock's own errors.
+* granian: hyper, its Rust HTTP side, checks its read buffer (:data:`MAX_HEAD_BYTES`) after each
+  read, so a head is refused (``431``, empty body; the request line too) once it is past that
+  buffer and one more read, at most twice the limit: heads up to :data:`MAX_HEAD_BYTES` are
+  always served, heads of twice that never; hyper also refuses more than 100 header lines. Its
+  one head timer also runs while a keep-alive connection is idle, so it is set to the shorter of
+  the two timeouts (5 s), and an unfinished head is closed without a ``408``; a malformed request
+  gets ``400`` with an empty body.
 """
 
 from __future__ import annotations
@@ -44,7 +56,7 @@ from typing import Any
 import uvicorn
 
 SERVERS = ("granian", "uvicorn")
-DEFAULT_SERVER = os.environ.get("UPHUNT_MOCK_SERVER", "uvicorn")
+DEFAULT_SERVER = os.environ.get("UPHUNT_MOCK_SERVER", "granian")
 """``serve``'s and :class:`ServerThread`'s server; the environment variable picks another for a
 whole test run (``UPHUNT_MOCK_SERVER=uvicorn pytest``), so the suite can prove either."""
 GRACEFUL_SHUTDOWN_S = 2.0
@@ -244,8 +256,15 @@ class GranianServer:
         log_level: str = "warning",
         graceful_timeout: float = GRACEFUL_SHUTDOWN_S,
         on_started: Callable[[], None] | None = None,
+        *,
+        max_head_bytes: int = MAX_HEAD_BYTES,
+        head_timeout: float = HEAD_TIMEOUT,
+        keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
     ) -> None:
+        """The limits are the module docstring's; granian has one timer for both timeouts (the shorter)."""
         self.inner_app = app
+        self.max_buffer_size = max(8192, max_head_bytes)  # hyper's smallest read buffer
+        self.head_read_timeout_ms = max(1, round(min(head_timeout, keep_alive_timeout) * 1000))
         self.app = _LifespanWatch(app, self._mark_started)
         self.on_started = on_started
         self.log_level = log_level
@@ -298,6 +317,7 @@ class GranianServer:
     async def _serve(self, sock: socket.socket) -> None:
         from granian.constants import HTTPModes, Interfaces
         from granian.errors import FatalError
+        from granian.http import HTTP1Settings
         from granian.server.embed import Server
 
         class _OnSocket(Server):
@@ -316,6 +336,9 @@ class GranianServer:
             interface=Interfaces.ASGI,
             http=HTTPModes.http1,  # what uvicorn speaks too: the same mock whichever server runs it
             websockets=False,
+            http1_settings=HTTP1Settings(
+                header_read_timeout=self.head_read_timeout_ms, max_buffer_size=self.max_buffer_size
+            ),
             log_level=_granian_level(self.log_level),
             log_dictconfig=_GRANIAN_LOGGING,
         )
@@ -412,14 +435,16 @@ def make_server(
 ) -> Any:
     """The server called ``name`` (one of :data:`SERVERS`) for ``app``, ready to ``run(sockets=[sock])``.
 
-    ``limits`` (:func:`server_config`) apply to uvicorn, the default: its head-size, head-timeout and
-    keep-alive limits are the ones the hostile-input tests prove; granian keeps its own defaults.
+    ``limits``: ``max_head_bytes``, ``head_timeout``, ``keep_alive_timeout`` (the module docstring
+    says how each server holds a connection to them), and for uvicorn any :func:`server_config` keyword.
 
     ``on_started`` runs once the server accepts connections (the CLI's ``--json`` line and
     ``--url-file``), unless a stop was requested during start-up.
     """
     if name == "granian":
-        return GranianServer(app, log_level=log_level, graceful_timeout=graceful_timeout, on_started=on_started)
+        return GranianServer(
+            app, log_level=log_level, graceful_timeout=graceful_timeout, on_started=on_started, **limits
+        )
     if name == "uvicorn":
         # with the connection limits (head size 431/414, head timeout 408, keep-alive): docs/security.md
         config = server_config(
@@ -445,7 +470,7 @@ class ServerThread:
         server: str | None = None,
         **limits: Any,
     ) -> None:
-        """``limits``: :func:`server_config`'s ``max_head_bytes``, ``head_timeout``, ``keep_alive_timeout`` (uvicorn)."""
+        """``limits``: ``max_head_bytes``, ``head_timeout``, ``keep_alive_timeout`` (:func:`make_server`)."""
         self.sock = bind_socket(host, port)
         self.sock.listen(2048)
         self.port: int = self.sock.getsockname()[1]

@@ -3,7 +3,7 @@
 What a user's test suite needs, usable with or without pytest (the pytest
 plugin, :mod:`mock_server.pytest_plugin`, is a thin layer over this package):
 
-* :func:`serve` / :class:`MockServer`: a real uvicorn server on a free
+* :func:`serve` / :class:`MockServer`: a real HTTP server (granian, or uvicorn) on a free
   127.0.0.1 port in a background thread, manual clock by default;
 * :class:`UpHuntMock`: the handle tests talk to. It drives the mock through
   the HTTP control API (``/_mock/...``) only, so it works the same against a

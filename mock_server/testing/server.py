@@ -13,7 +13,7 @@ from .handle import UpHuntMock
 
 
 class MockServer:
-    """A uvicorn server for one :class:`~mock_server.core.runtime.Runtime`, in a daemon thread.
+    """A real HTTP server (``serving.DEFAULT_SERVER``: granian unless ``UPHUNT_MOCK_SERVER`` says uvicorn) for one :class:`~mock_server.core.runtime.Runtime`, in a daemon thread.
 
     Binds 127.0.0.1 on a free port before the thread starts, so the port is
     known at once and two servers (e.g. two xdist workers) can never collide.
