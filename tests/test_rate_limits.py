@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.testclient import TestClient
 
@@ -378,3 +380,41 @@ def test_peek_reports_without_counting(limited: tuple[Runtime, TestClient]) -> N
     assert after is not None and (after.limit, after.remaining, after.window) == (2, 0, "minute")
     assert limiter.peek(DEMO_KEY, "applyToJob", T0 + 60).window == "day"  # 1 left of 3 per day vs 2 of 2 per minute
     assert limiter.peek(DEMO_KEY, "noSuchGroup", T0) is None
+
+
+# ------------------------------------------------------------------ usage (the dashboard's meters)
+
+_KEYS = ("k0", "k1", "k2")
+_GROUPS = ("applyToJob", "getJobByCiphertext", "legacyBearer")
+
+
+@settings(max_examples=60, deadline=None)
+@given(calls=st.lists(st.tuples(st.sampled_from(_KEYS), st.sampled_from(_GROUPS), st.integers(0, 200)), max_size=40))
+def test_usage_lists_exactly_what_each_key_used_in_the_current_windows(calls: list[tuple[str, str, int]]) -> None:
+    """usage() answers from a per-key index (issue 18): it must match a plain count of the calls made."""
+    limiter = RateLimiter({"applyToJob": {"minute": 1000, "day": 5000}, "getJobByCiphertext": {"minute": 1000}})
+    now = 0.0
+    made: list[tuple[str, str, float]] = []
+    for key, group, step in calls:
+        now += step
+        if group == "legacyBearer":
+            limiter.check_legacy(key, now)
+        else:
+            limiter.check(key, group, now)
+        made.append((key, group, now))
+    for key in _KEYS:
+        expected = []
+        for group in sorted({g for k, g, _ in made if k == key}):
+            if group == "legacyBearer":
+                start, end = billing_period(now)
+                used = sum(1 for k, g, t in made if (k, g) == (key, group) and t >= start)
+                expected.append((group, "billingPeriod", 10_000, used, end))
+                continue
+            for window, limit in limiter.limits[group].items():
+                size = {"minute": 60, "day": 86_400}[window]
+                start = int(now // size * size)
+                used = sum(1 for k, g, t in made if (k, g) == (key, group) and t >= start)
+                expected.append((group, window, limit, used, start + size))
+        assert limiter.usage(key, now) == expected
+    limiter.reset()
+    assert [limiter.usage(key, now) for key in _KEYS] == [[], [], []]
