@@ -425,6 +425,18 @@ def test_status_never_5xx_for_any_query(fuzz_client, params):
         assert r.status_code == 400
 
 
+def test_a_query_parameter_given_twice_is_400_and_the_last_of_a_single_one_counts(client) -> None:
+    twice = client.get(STATUS + "?queueId=queue_a&queueId=queue_b", headers=DEMO)
+    assert (twice.status_code, twice.json()) == (
+        400,
+        {"error": "query parameter queueId was given more than once", "field": "queueId"},
+    )
+    encoded = client.get(STATUS + "?queueId=queue%5Fa&queueId=queue+b", headers=DEMO)  # the parse_qsl path
+    assert encoded.status_code == 400 and encoded.json()["field"] == "queueId"
+    once = client.get(STATUS + "?queueId=queue_nope&&junk=1&junk", headers=DEMO)  # empty parts and unknown names
+    assert once.status_code == 404
+
+
 @pytest.mark.parametrize("path", [STATUS, "/api/clients/1991212616395436888/jobs"])
 def test_a_bug_in_the_mock_is_a_500_json_body_on_both_lanes(monkeypatch, path) -> None:
     """Literal API paths take the direct lane, templated ones go through Starlette: same 500."""

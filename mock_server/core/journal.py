@@ -346,9 +346,14 @@ def keep_response(response: Any) -> Any:
 
 def _keep_headers(headers: Any) -> tuple[Any, int, bool]:
     """``(headers to keep, size as received, whether anything was cut)``; the common case costs one sum."""
-    pairs = list(headers.items()) if isinstance(headers, Mapping) else headers
-    size = sum(len(k) + len(v) for k, v in pairs)
-    if size <= MAX_HEADERS and all(len(v) <= MAX_HEADER_VALUE for _, v in pairs):
+    pairs = headers if type(headers) is list else list(headers.items()) if isinstance(headers, Mapping) else headers
+    size = longest = 0
+    for k, v in pairs:  # one plain loop: this runs on every request (two generators cost twice as much)
+        n = len(v)
+        size += len(k) + n
+        if n > longest:
+            longest = n
+    if size <= MAX_HEADERS and longest <= MAX_HEADER_VALUE:
         return headers, size, False
     kept: list[tuple[Any, Any]] = []
     budget = MAX_HEADERS
