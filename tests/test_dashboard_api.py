@@ -30,6 +30,7 @@ from mock_server.core.app import create_app
 from mock_server.core.clock import DEFAULT_MANUAL_EPOCH
 from mock_server.core.dashboard import library
 from mock_server.core.dashboard.live import ChangeFeed, Subscriber
+from mock_server.core.dashboard.meters import Meters
 from mock_server.core.runtime import Runtime
 from mock_server.core.serving import ServerThread
 
@@ -166,6 +167,58 @@ def test_meters_keep_each_change_at_its_simulated_time(fixed_client: TestClient)
         "resetsAt": EPOCH_MS + 120_000,
     }
     assert demo["history"][-1]["values"]["rate.applyToJob.minute"] == 0
+
+
+def test_a_publish_after_api_requests_samples_only_the_accounts_that_made_them() -> None:
+    """Issue 18: sampling every account ten times a second under traffic stalled a 1,000-account mock."""
+    rt = Runtime(world_with(FIXED), clock="manual")
+    client = TestClient(create_app(rt))  # no lifespan: no publisher task, this test publishes
+    rt.meters.sample()
+    rt.changes.publish()
+    read_one: list[str] = []
+    read_all: list[int] = []
+    one, every = rt.meters.account, rt.meters.accounts
+    rt.meters.account = lambda key: read_one.append(key) or one(key)  # type: ignore[func-returns-value]
+    rt.meters.accounts = lambda: read_all.append(1) or every()  # type: ignore[func-returns-value]
+
+    def reserved() -> list[tuple[int, float]]:
+        return [(p["t"], p["values"]["credits.reserved"]) for p in rt.meters.history.history(DEMO_KEY)]
+
+    apply(client)
+    assert client.get(STATUS, headers={"x-api-key": SECOND_KEY}, params={"queueId": "queue_nope"}).status_code == 404
+    assert (read_one, reserved()) == ([], [(EPOCH_MS, 0)])  # nothing sampled on the request path
+    rt.changes.publish()
+    assert (sorted(read_one), read_all) == (sorted([DEMO_KEY, SECOND_KEY]), [])
+    assert reserved() == [(EPOCH_MS, 1)]  # the apply's reservation (same instant: the point is replaced)
+
+    client.get(STATUS, headers={"x-api-key": "sk_nobody"}, params={"queueId": "q"})  # 401: no account
+    rt.changes.publish()
+    assert (sorted(read_one), read_all) == (sorted([DEMO_KEY, SECOND_KEY]), [])
+
+    rule = {"match": {"operationId": "getApplicationStatus"}, "respond": {"status": 503}}
+    assert client.post("/_mock/scenarios", json={"rules": [rule]}).status_code == 201
+    rt.changes.publish()  # a control operation may change anything: every account
+    assert read_all
+    read_all.clear()
+    assert client.get(STATUS, headers=DEMO, params={"queueId": "q"}).status_code == 503
+    rt.changes.publish()  # a rule matched: its side effects may reach any account
+    assert read_all == [1]
+
+
+def test_a_touched_account_past_the_first_200_is_not_charted_by_the_touched_sample_either() -> None:
+    records = {f"k{i:03d}": {"credits": {"available": i}} for i in range(250)}
+    meters = Meters(lambda: records.items(), lambda: 7, records.get)
+    meters.sample()
+    assert sorted(meters.history.points) == sorted(records)[:200]
+    records["k005"]["credits"]["available"] = -1
+    records["k240"]["credits"]["available"] = -1
+    meters.touch("k005")
+    meters.touch("k240")
+    meters.touch("k_gone")  # an account deleted since: nothing to chart
+    meters.on_publish({"request", "journal"})
+    assert meters.history.history("k005") == [{"t": 7, "values": {"credits.available": -1}}]
+    assert "k240" not in meters.history.points and "k_gone" not in meters.history.points
+    assert meters.touched == set()
 
 
 def test_meters_history_restarts_on_reset(client: TestClient) -> None:

@@ -247,6 +247,7 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
         principal = vendor.authenticate(rt, op, request.headers) if op.authenticated else None
         # 5. rate limit (no side effect when refused)
         if principal is not None:
+            _touch(rt, principal)
             limit_headers = vendor.admit(rt, op, principal, request.headers)
         # 6. validate (a body sent as something other than JSON: 415, docs/decisions.md)
         params = convert_params(op, request.query_params, request.path_params)
@@ -266,6 +267,16 @@ def _serve_api(rt: Runtime, op: Operation, request: _RequestView, raw: bytes) ->
     if type(result) is not tuple and not isinstance(result, Reply) and inspect.isawaitable(result):
         return _settle(rt, op, result, limit_headers)
     return _answer(result, limit_headers)
+
+
+def _touch(rt: Runtime, principal: Any) -> None:
+    """The dashboard's meters: this request may change its own account (``api_key``, both vendors'
+    principals have one), and only it; a principal without a key: any account."""
+    key = getattr(principal, "api_key", None)
+    if key is None:
+        rt.changes.bump("state")
+    else:
+        rt.meters.touch(key)
 
 
 def _refusal(rt: Runtime, op: Operation, exc: ApiError, limit_headers: dict[str, str]) -> _Reply:
@@ -396,6 +407,7 @@ async def arrive(
             reply = await hook(info)
             if reply is not None:
                 entry.matched_rule = info.matched_rule
+                rt.changes.bump("state")  # a rule's side effects may change any account (the meters sample all)
                 if reply.after_handler:
                     return entry, rid, _DropAfter()
                 return (
@@ -404,6 +416,8 @@ async def arrive(
                     _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers),
                 )
         entry.matched_rule = info.matched_rule
+        if info.matched_rule is not None:
+            rt.changes.bump("state")  # a rule's side effects may change any account (the meters sample all)
     return entry, rid, None
 
 

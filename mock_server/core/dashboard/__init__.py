@@ -26,7 +26,11 @@ __all__ = ["ChangeFeed", "Meters", "install"]
 def install(rt: Runtime) -> tuple[ChangeFeed, Meters]:
     """Create the runtime's change feed and meters and hook them to everything that changes the world."""
     feed = ChangeFeed(rt.clock_info)
-    meters = Meters(lambda: source_of(rt).meter_accounts(rt), lambda: now_ms(rt.clock))
+    meters = Meters(
+        lambda: source_of(rt).meter_accounts(rt),
+        lambda: now_ms(rt.clock),
+        lambda key: source_of(rt).meter_record(rt, key),
+    )
     feed.on_publish.append(meters.on_publish)
 
     def on_event(event: Any) -> None:

@@ -67,7 +67,9 @@ class ChangeFeed:
         self.counts: dict[str, int] = dict.fromkeys((*TOPICS, *IMPLIED), 0)
         self.seq = 0
         self.subscribers: set[Subscriber] = set()
-        self.on_publish: list[Callable[[set[str]], None]] = []  # e.g. the meters' sampler
+        # Called with the counters that changed ("request", "state", ...; not the topics they imply),
+        # e.g. the meters' sampler, which treats a change made by API requests alone apart.
+        self.on_publish: list[Callable[[set[str]], None]] = []
         self._published = dict(self.counts)
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -92,22 +94,22 @@ class ChangeFeed:
 
     # ── the publisher ───────────────────────────────────────────────────
 
-    def changed_topics(self) -> set[str]:
-        """Topics changed since the last publication (and take them as published)."""
+    def changed(self) -> tuple[set[str], set[str]]:
+        """The counters changed since the last publication and the topics they make (and take them as published)."""
+        names = {name for name, count in self.counts.items() if count != self._published[name]}
         topics: set[str] = set()
-        for name, count in self.counts.items():
-            if count != self._published[name]:
-                topics.update(IMPLIED.get(name, (name,)))
+        for name in names:
+            topics.update(IMPLIED.get(name, (name,)))
         self._published = dict(self.counts)
-        return topics
+        return names, topics
 
     def publish(self) -> None:
-        topics = self.changed_topics()
+        names, topics = self.changed()
         if not topics:
             return
         self.seq += 1
         for hook in self.on_publish:
-            hook(topics)
+            hook(names)
         clock = self.clock_info()
         for subscriber in self.subscribers:
             subscriber.push(self.seq, topics, clock)

@@ -8,6 +8,13 @@ those numbers changed. Points are taken off the request path: when the change
 publisher runs (at most ten times a second), after control operations, on
 terminal transitions (at their exact simulated time) and when the meters are
 read. Each account keeps at most ``capacity`` points (a ring buffer).
+
+An API request changes only the account that made it (its credits, its rate windows), so
+when requests are all that changed, the publisher samples the accounts they
+:meth:`Meters.touch`-ed instead of every account: with 1,000 accounts, sampling 200 of them
+ten times a second under traffic stalled the server ~1 ms each time, the p99 at one
+connection (issue 18). Anything else (a terminal transition, which changes an agency's
+Connects for all its accounts; a scenario rule; a control operation; a reset) samples all.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from typing import Any
 
 DEFAULT_CAPACITY = 500  # points per account
 MAX_ACCOUNTS = 200  # accounts sampled; a world with more is charted for its first 200
+# Changes that may touch any account (ChangeFeed counters); "request" alone touches the requesters'.
+FULL_SAMPLE = frozenset({"state", "clock", "world"})
 
 
 def flatten_numbers(record: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
@@ -75,16 +84,38 @@ class Meters:
         self,
         accounts: Callable[[], Iterable[tuple[str, Mapping[str, Any]]]],
         now_ms: Callable[[], int],
+        account: Callable[[str], Mapping[str, Any] | None],
         capacity: int = DEFAULT_CAPACITY,
     ) -> None:
+        """``accounts()``: every ``(apiKey, record)``; ``account(apiKey)``: one record (None: no such account)."""
         self.accounts = accounts
         self.now_ms = now_ms
+        self.account = account
         self.history = MeterHistory(capacity)
+        self.touched: set[str] = set()  # keys whose accounts API requests changed since the last sample
+
+    def touch(self, api_key: str) -> None:
+        """An API request of ``api_key`` may have changed its account (the request path: a set insertion)."""
+        self.touched.add(api_key)
 
     def sample(self) -> None:
+        self.touched.clear()
         self.history.sample(self.now_ms(), self.accounts())
 
-    def on_publish(self, topics: set[str]) -> None:
-        """A ChangeFeed publish hook: sample when accounts may have changed."""
-        if "state" in topics or "clock" in topics:
+    def sample_touched(self) -> None:
+        """A point for each touched account already charted (or while fewer than MAX_ACCOUNTS are)."""
+        keys, self.touched = self.touched, set()
+        points, t_ms = self.history.points, self.now_ms()
+        for key in keys:
+            if key not in points and len(points) >= MAX_ACCOUNTS:
+                continue
+            record = self.account(key)
+            if record is not None:
+                self.history.record(key, t_ms, flatten_numbers(record))
+
+    def on_publish(self, changed: set[str]) -> None:
+        """A ChangeFeed publish hook (``changed``: the counters bumped): sample what may have changed."""
+        if changed & FULL_SAMPLE:
             self.sample()
+        elif "request" in changed:
+            self.sample_touched()
