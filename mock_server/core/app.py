@@ -42,6 +42,7 @@ try:  # the fast JSON encoder (a dependency; the standard library stands in if i
 except ImportError:  # pragma: no cover - orjson is in the package's dependencies
     orjson = None  # type: ignore[assignment]
 
+from . import header_blob
 from .clock import ManualClock, pinned, reset_pin, set_pin
 from .control import CONTROL_HANDLERS
 from .docs_page import ServedSpec, docs_routes
@@ -384,13 +385,14 @@ async def arrive(
     A snapshot restore calls this too, with ``replaying`` (rules evaluated, delays not waited).
     """
     now = rt.clock.now()
+    headers = header_blob.pack(scope["headers"])  # kept by the journal and the input log alike
     entry = rt.journal.start(
-        int(round(now * 1000)), scope["method"], scope["path"], scope["query_string"], scope["headers"], raw
+        int(round(now * 1000)), scope["method"], scope["path"], scope["query_string"], headers, raw
     )
     entry.operation_id = op.operation_id
     if refused:
         return entry, 0, None
-    rid = rt.recorder.arrive(now, op.operation_id, scope, raw)
+    rid = rt.recorder.arrive(now, op.operation_id, scope, raw, headers)
     if rt.request_hooks:
         info = RequestInfo(
             operation_id=op.operation_id,

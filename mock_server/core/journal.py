@@ -5,9 +5,10 @@ dropped entries is kept), so a long soak cannot exhaust memory. API keys
 are masked wherever an entry is shown.
 
 Recording is on every request's hot path, so an entry keeps what the
-server already has (the raw query string, the ASGI header pairs, the body
-bytes, the response object that was sent), cut to the limits below, and
-decodes and masks only when someone reads the journal.
+server already has (the raw query string, the header pairs packed once into
+one bytes object (:mod:`.header_blob`), the body bytes, the response object
+that was sent), cut to the limits below, and decodes and masks only when
+someone reads the journal.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+
+from . import header_blob
 
 MAX_BODY_CHARS = 16 * 1024  # bytes (or characters) of a body an entry keeps; the rest is cut at recording
 MAX_HEADER_VALUE = 1024  # bytes of one header value an entry keeps
@@ -56,7 +59,8 @@ class Entry:
     method: str
     path: str
     raw_query: bytes | Mapping[str, Any]  # the query string as received, or already a mapping
-    raw_headers: Iterable[tuple[bytes, bytes]] | Mapping[str, str]  # ASGI header pairs, or a mapping
+    # header pairs packed by header_blob (the API pipeline), ASGI header pairs, or a mapping
+    raw_headers: bytes | Iterable[tuple[bytes, bytes]] | Mapping[str, str]
     raw_body: Any  # the body bytes as received (or an already decoded value)
     status: int = 0
     latency_ms: float = 0.0  # real (wall) time the mock spent, including scenario delays
@@ -79,11 +83,16 @@ class Entry:
             pairs = list(self.raw_query.items())
         return {k: mask_secret(v) if isinstance(v, str) and is_secret_name(k) else v for k, v in pairs}
 
+    def header_pairs(self) -> Iterable[tuple[Any, Any]]:
+        """The request's headers as (name, value) pairs, bytes or text as they were kept."""
+        raw = self.raw_headers
+        if isinstance(raw, bytes):
+            return header_blob.unpack(raw)
+        return raw.items() if isinstance(raw, Mapping) else raw
+
     @property
     def headers(self) -> dict[str, str]:
-        pairs: Iterable[tuple[Any, Any]] = (
-            self.raw_headers.items() if isinstance(self.raw_headers, Mapping) else self.raw_headers
-        )
+        pairs = self.header_pairs()
         out = {}
         for key, value in pairs:
             name = key.decode("latin-1") if isinstance(key, bytes) else key
@@ -99,9 +108,7 @@ class Entry:
     @property
     def api_key(self) -> str | None:
         """The key the request was made with (``x-api-key``, else a Bearer token), unmasked; None if none."""
-        pairs: Iterable[tuple[Any, Any]] = (
-            self.raw_headers.items() if isinstance(self.raw_headers, Mapping) else self.raw_headers
-        )
+        pairs = self.header_pairs()
         bearer = None
         for key, value in pairs:
             name = (key.decode("latin-1") if isinstance(key, bytes) else key).lower()
@@ -345,7 +352,16 @@ def keep_response(response: Any) -> Any:
 
 
 def _keep_headers(headers: Any) -> tuple[Any, int, bool]:
-    """``(headers to keep, size as received, whether anything was cut)``; the common case costs one sum."""
+    """``(headers to keep, size as received, whether anything was cut)``; the common case costs one sum.
+
+    A packed blob (:mod:`.header_blob`) no longer than one value's limit fits by construction:
+    it is kept as it is; a longer one is checked pair by pair and, if cut, kept packed again."""
+    if isinstance(headers, bytes):
+        size = header_blob.size(headers)
+        if len(headers) <= MAX_HEADER_VALUE:
+            return headers, size, False
+        pairs_kept, _size, cut = _keep_headers(header_blob.unpack(headers))
+        return (header_blob.pack(pairs_kept) if cut else headers), size, cut
     pairs = headers if type(headers) is list else list(headers.items()) if isinstance(headers, Mapping) else headers
     size = longest = 0
     for k, v in pairs:  # one plain loop: this runs on every request (two generators cost twice as much)

@@ -29,14 +29,11 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+from . import header_blob
+
 MAX_INPUTS = 400_000  # about 200,000 API requests (~0.7 KB each); beyond this (since the last reset) snapshots are refused, recording stops
 
 Entry = tuple[Any, ...]  # (op, t, *arguments)
-
-
-def header_pairs(blob: bytes) -> list[tuple[bytes, bytes]]:
-    """The ASGI header pairs of a recorded request (NUL never occurs in a header name or value)."""
-    return [tuple(line.split(b"\0", 1)) for line in blob.split(b"\n")] if blob else []  # type: ignore[misc]
 
 
 class InputLog:
@@ -89,8 +86,11 @@ class InputLog:
 
     # ── the steps of an API request ─────────────────────────────────────
 
-    def arrive(self, t: float, operation_id: str, scope: Any, raw: bytes) -> int:
-        """An API request arrived (before its scenario rules); returns the id its ``handle`` names."""
+    def arrive(self, t: float, operation_id: str, scope: Any, raw: bytes, headers: bytes | None = None) -> int:
+        """An API request arrived (before its scenario rules); returns the id its ``handle`` names.
+
+        ``headers``: the request's header pairs packed by :mod:`.header_blob` (packed here if not given).
+        """
         if not self.recording:
             return 0
         rid = next(self._request_ids)
@@ -102,9 +102,7 @@ class InputLog:
             scope["method"],
             scope["path"],
             scope["query_string"],
-            b"\n".join(
-                [k + b"\0" + v for k, v in scope["headers"]]
-            ),  # one object, not a list of pairs: ~1/3 the memory
+            header_blob.pack(scope["headers"]) if headers is None else headers,
             raw,
             scope.get("path_params") or {},
         )

@@ -31,9 +31,9 @@ from typing import Any
 
 from .. import __version__
 from .clock import ManualClock, ScaledClock, pinned
+from .header_blob import unpack as header_pairs
 from .journal import DEFAULT_MAX_BYTES, Entry, Journal, SentResponse
 from .recording import Entry as Input
-from .recording import header_pairs
 from .webhooks import WebhookSettings
 from .yaml_source import SourceError
 
@@ -181,6 +181,8 @@ def _journal_json(journal: Journal) -> dict[str, Any]:
                 else {"map": dict(query)},
                 "headers": {"map": dict(headers)}
                 if isinstance(headers, Mapping)
+                else [[k.decode("latin-1"), v.decode("latin-1")] for k, v in header_pairs(headers)]
+                if isinstance(headers, bytes)
                 else [
                     [bytes(k).decode("latin-1"), bytes(v).decode("latin-1")] if isinstance(k, bytes) else [k, v]
                     for k, v in headers
