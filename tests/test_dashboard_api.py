@@ -218,7 +218,27 @@ def test_a_touched_account_past_the_first_200_is_not_charted_by_the_touched_samp
     meters.on_publish({"request", "journal"})
     assert meters.history.history("k005") == [{"t": 7, "values": {"credits.available": -1}}]
     assert "k240" not in meters.history.points and "k_gone" not in meters.history.points
-    assert meters.touched == set()
+    assert meters.touched == {}
+
+
+def test_a_publish_samples_at_most_32_touched_accounts_and_keeps_the_rest_for_the_next() -> None:
+    records = {f"k{i:02d}": {"credits": {"available": i}} for i in range(40)}
+    now = [1]
+    meters = Meters(lambda: records.items(), lambda: now[0], records.get)
+    meters.sample()
+    for key in records:
+        records[key]["credits"]["available"] += 100
+        meters.touch(key)
+    now[0] = 2
+    meters.on_publish({"request"})
+    moved = sorted(k for k in records if meters.history.history(k)[-1]["t"] == 2)
+    assert moved == sorted(records)[:32] and list(meters.touched) == sorted(records)[32:]
+    records["k00"]["credits"]["available"] = -1
+    meters.touch("k00")  # changed again meanwhile: sampled after the ones still waiting
+    now[0] = 3
+    meters.on_publish({"request"})
+    assert sorted(k for k in records if meters.history.history(k)[-1]["t"] == 3) == ["k00", *sorted(records)[32:]]
+    assert meters.touched == {}
 
 
 def test_meters_history_restarts_on_reset(client: TestClient) -> None:
