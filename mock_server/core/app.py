@@ -336,16 +336,22 @@ class _ApiEndpoint:
         if not manual:
             rt.sim.scheduler.run_due()
         request = _RequestView(scope)
-        # 1. body
+        headers = request.headers
+        # 1. body (none without Content-Length or Transfer-Encoding: read_body's docstring; no await then)
         response: Any = None
-        try:
-            raw = await read_body(request.headers, receive, op.max_body_bytes or MAX_BODY_BYTES)
-        except RequestInvalid as exc:
-            raw, response = b"", _Reply(*rt.vendor.render_error(rt, exc, op))
+        raw = b""
+        if "content-length" in headers or "transfer-encoding" in headers:
+            try:
+                raw = await read_body(headers, receive, op.max_body_bytes or MAX_BODY_BYTES)
+            except RequestInvalid as exc:
+                response = _Reply(*rt.vendor.render_error(rt, exc, op))
         # 2-3. journal and scenario rules, at one instant (a real clock's, pinned: replayable exactly)
         pin = None if manual else set_pin(rt.clock.now())
         try:
-            entry, rid, reply = await arrive(rt, op, scope, request, raw, refused=response is not None)
+            entry, rid = record_arrival(rt, op, scope, raw, refused=response is not None)
+            reply = None
+            if rt.request_hooks and response is None:  # no rules loaded: nothing to await
+                reply = await run_request_hooks(rt, op, scope, request, raw, entry)
         finally:
             if pin is not None:
                 reset_pin(pin)
@@ -384,6 +390,14 @@ async def arrive(
     Returns the journal entry, the input's id and the scenario's reply (None: the handler answers).
     A snapshot restore calls this too, with ``replaying`` (rules evaluated, delays not waited).
     """
+    entry, rid = record_arrival(rt, op, scope, raw, refused)
+    if refused or not rt.request_hooks:
+        return entry, rid, None
+    return entry, rid, await run_request_hooks(rt, op, scope, request, raw, entry, replaying)
+
+
+def record_arrival(rt: Runtime, op: Operation, scope: Any, raw: bytes, refused: bool = False) -> tuple[Any, int]:
+    """Stage 2: the journal entry, and the input's id (0: not recorded; a refused body is journaled only)."""
     now = rt.clock.now()
     headers = header_blob.pack(scope["headers"])  # kept by the journal and the input log alike
     entry = rt.journal.start(
@@ -391,36 +405,43 @@ async def arrive(
     )
     entry.operation_id = op.operation_id
     if refused:
-        return entry, 0, None
-    rid = rt.recorder.arrive(now, op.operation_id, scope, raw, headers)
-    if rt.request_hooks:
-        info = RequestInfo(
-            operation_id=op.operation_id,
-            method=scope["method"],
-            path=scope["path"],
-            query=request.query_params.flat(),
-            headers=request.headers,
-            body=raw,
-            api_key=request.headers.get("x-api-key"),
-            time=now,
-            replaying=replaying,
-        )
-        for hook in rt.request_hooks:
-            reply = await hook(info)
-            if reply is not None:
-                entry.matched_rule = info.matched_rule
-                rt.changes.bump("state")  # a rule's side effects may change any account (the meters sample all)
-                if reply.after_handler:
-                    return entry, rid, _DropAfter()
-                return (
-                    entry,
-                    rid,
-                    _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers),
-                )
-        entry.matched_rule = info.matched_rule
-        if info.matched_rule is not None:
+        return entry, 0
+    return entry, rt.recorder.arrive(now, op.operation_id, scope, raw, headers)
+
+
+async def run_request_hooks(
+    rt: Runtime,
+    op: Operation,
+    scope: Any,
+    request: _RequestView,
+    raw: bytes,
+    entry: Any,
+    replaying: bool = False,
+) -> Any:
+    """Stage 3: the scenario rules; their reply (None: the handler answers)."""
+    info = RequestInfo(
+        operation_id=op.operation_id,
+        method=scope["method"],
+        path=scope["path"],
+        query=request.query_params.flat(),
+        headers=request.headers,
+        body=raw,
+        api_key=request.headers.get("x-api-key"),
+        time=rt.clock.now(),
+        replaying=replaying,
+    )
+    for hook in rt.request_hooks:
+        reply = await hook(info)
+        if reply is not None:
+            entry.matched_rule = info.matched_rule
             rt.changes.bump("state")  # a rule's side effects may change any account (the meters sample all)
-    return entry, rid, None
+            if reply.after_handler:
+                return _DropAfter()
+            return _DroppedConnection() if reply.dropped else _Reply(reply.status, reply.body, reply.headers)
+    entry.matched_rule = info.matched_rule
+    if info.matched_rule is not None:
+        rt.changes.bump("state")  # a rule's side effects may change any account (the meters sample all)
+    return None
 
 
 class Replayer:

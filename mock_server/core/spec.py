@@ -89,6 +89,10 @@ class SchemaCheck:
             return iter(())
         return self.full.iter_errors(instance)
 
+    def is_valid(self, instance: Any) -> bool:
+        """The Rust validator's verdict alone: what every valid request pays."""
+        return bool(self.fast.is_valid(instance))
+
 
 def _validator(schema: dict[str, Any], components: dict[str, Any]) -> SchemaCheck:
     return SchemaCheck({**schema, "components": components})

@@ -72,8 +72,9 @@ def _convert(name: str, kind: str, raw: str) -> Any:
 
 
 def check_params(op: Operation, values: dict[str, Any]) -> None:
-    if op.params_validator is not None:
-        _raise_first(op.params_validator.iter_errors(values), "parameter ")
+    check = op.params_validator
+    if check is not None and not check.is_valid(values):
+        _raise_first(check.full.iter_errors(values), "parameter ")
 
 
 MAX_ECHO_CHARS = 100  # a value quoted in an error message is cut to this (a 1 MiB field was echoed whole)
@@ -121,8 +122,9 @@ def parse_body(op: Operation, raw: bytes) -> Any:
             raise RequestInvalid(400, "request body is required (a JSON object)")
         return None
     body = loads_strict(raw)
-    if op.body_validator is not None:
-        _raise_first(op.body_validator.iter_errors(body), "")
+    check = op.body_validator
+    if check is not None and not check.is_valid(body):
+        _raise_first(check.full.iter_errors(body), "")
     return body
 
 

@@ -210,7 +210,7 @@ class RateLimiter:
             end = start + size
             return Decision(False, limit, 0, end, name, retry_after=max(1, math.ceil(end - now)))
         shown = states[0]
-        self._groups.setdefault(key, set()).add(group)
+        self._note_group(key, group)
         for state in states:
             counts[(key, group, state[0])] = (state[3], state[4] + 1)
             if (state[1] - state[4], state[2]) < (shown[1] - shown[4], shown[2]):
@@ -237,8 +237,15 @@ class RateLimiter:
                 False, limit, 0, end, LEGACY_WINDOW, retry_after=max(1, math.ceil(end - now)), used=count + 1
             )
         self._counts[slot] = (start, count + 1)
-        self._groups.setdefault(key, set()).add("legacyBearer")
+        self._note_group(key, "legacyBearer")
         return Decision(True, limit, max(0, limit - count - 1), end, LEGACY_WINDOW, used=count + 1)
+
+    def _note_group(self, key: str, group: str) -> None:
+        groups = self._groups.get(key)  # not setdefault: it would build a set on every request
+        if groups is None:
+            self._groups[key] = {group}
+        elif group not in groups:
+            groups.add(group)
 
     def usage(self, key: str, now: float) -> list[tuple[str, str, int, int, int]]:
         """``(group, window, limit, used, resets_at)`` of every window ``key`` has used, as it stands at ``now``.
