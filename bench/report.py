@@ -232,6 +232,7 @@ def _profile(results: dict[str, Any]) -> list[str]:
             "collections during 20,000 applies: gen0 / gen1 / gen2",
             lambda p: " / ".join(str(v) for v in p["collections_during_measure"].values()),
         ),
+        ("gen0 (young) pauses (ms CPU)", lambda p: p["collection_cpu_ms_during_measure"]["gen0"]),
         ("gen1 pauses (ms CPU)", lambda p: p["collection_cpu_ms_during_measure"]["gen1"]),
         ("gen2 (full) pauses (ms CPU)", lambda p: p["collection_cpu_ms_during_measure"]["gen2"]),
         (

@@ -1,8 +1,9 @@
 """Serving an ASGI app on a socket: the CLI, the pytest plugin and the tests all go through here.
 
 Two HTTP servers can run the app, chosen by name (:data:`SERVERS`; ``serve --server``):
-``granian`` (the default: a Rust HTTP server for ASGI apps, about twice uvicorn's throughput
-in bench/RESULTS.md) and ``uvicorn`` (with httptools and uvloop). Both are driven the same
+``granian`` (the default: a Rust HTTP server for ASGI apps; under concurrent load up to 1.6x
+uvicorn's throughput, bench/RESULTS.md) and ``uvicorn`` (with httptools and uvloop; a little
+quicker for a strictly sequential client). Both are driven the same
 way: ``server = make_server(name, app)``, ``server.run(sockets=[sock])`` blocks until
 ``server.should_exit = True``, then shuts down gracefully (in-flight requests finish, the app's
 lifespan shutdown runs) within a bounded time; ``server.started`` turns true once the app's
