@@ -418,3 +418,24 @@ def test_usage_lists_exactly_what_each_key_used_in_the_current_windows(calls: li
         assert limiter.usage(key, now) == expected
     limiter.reset()
     assert [limiter.usage(key, now) for key in _KEYS] == [[], [], []]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    calls=st.lists(st.tuples(st.sampled_from(_KEYS), st.integers(0, 90)), max_size=60),
+    limit=st.integers(0, 4),
+    window=st.sampled_from(["minute", "day"]),
+    enabled=st.booleans(),
+)
+def test_a_single_window_group_decides_exactly_as_the_general_path(
+    calls: list[tuple[str, int]], limit: int, window: str, enabled: bool
+) -> None:
+    """check() takes a shorter path for a one-window group (every data read): same decisions, same state."""
+    fast = RateLimiter({"g": {window: limit}}, enabled=enabled)
+    general = RateLimiter({"g": {window: limit}}, enabled=enabled)
+    now = 0.0
+    for key, step in calls:
+        now += step
+        assert fast.check(key, "g", now) == general._check_many(key, "g", general.limits["g"], now)
+    assert fast._counts == general._counts
+    assert [fast.usage(k, now) for k in _KEYS] == [general.usage(k, now) for k in _KEYS]

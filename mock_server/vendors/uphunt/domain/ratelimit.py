@@ -193,6 +193,28 @@ class RateLimiter:
         windows = self.limits.get(group)
         if not windows:
             return None
+        if len(windows) == 1:  # most operations (every data read): one window, no choosing
+            ((name, limit),) = windows.items()
+            return self._check_one(key, group, name, limit, now)
+        return self._check_many(key, group, windows, now)
+
+    def _check_one(self, key: str, group: str, name: str, limit: int, now: float) -> Decision:
+        """:meth:`check` of a group with a single window: the same decision, without the bookkeeping."""
+        size = WINDOWS[name]
+        start = int(math.floor(now / size) * size)
+        slot = (key, group, name)
+        prev = self._counts.get(slot) if key else None
+        used = prev[1] if prev is not None and prev[0] == start else 0
+        end = start + size
+        if self.enabled and used >= limit:
+            return Decision(False, limit, 0, end, name, retry_after=max(1, math.ceil(end - now)))
+        if prev is None:  # a slot seen before has its group noted already
+            self._note_group(key, group)
+        self._counts[slot] = (start, used + 1)
+        return Decision(True, limit, max(0, limit - used - 1), end, name)
+
+    def _check_many(self, key: str, group: str, windows: Mapping[str, int], now: float) -> Decision:
+        """:meth:`check` of a group with several windows: all counted, the tightest one reported."""
         counts = self._counts
         states: list[tuple[str, int, int, int, int]] = []  # (name, limit, size, start, used)
         last: tuple[str, int, int, int, int] | None = None  # among the full windows, the one that frees up last
