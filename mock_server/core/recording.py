@@ -29,8 +29,6 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from . import header_blob
-
 # An overflowing log is freed this many entries per later input: freeing 400,000 at once stalled
 # the server ~20 ms (the p99 of the runs it fell in, issue 18); this many take ~50 µs.
 FREE_PER_INPUT = 1_000
@@ -95,10 +93,10 @@ class InputLog:
 
     # ── the steps of an API request ─────────────────────────────────────
 
-    def arrive(self, t: float, operation_id: str, scope: Any, raw: bytes, headers: bytes | None = None) -> int:
+    def arrive(self, t: float, operation_id: str, scope: Any, raw: bytes, headers: bytes) -> int:
         """An API request arrived (before its scenario rules); returns the id its ``handle`` names.
 
-        ``headers``: the request's header pairs packed by :mod:`.header_blob` (packed here if not given).
+        ``headers``: the request's header pairs as :mod:`.header_blob` packed them (the journal keeps the same object).
         """
         if not self.recording:
             if self.overflowed:
@@ -113,7 +111,7 @@ class InputLog:
             scope["method"],
             scope["path"],
             scope["query_string"],
-            header_blob.pack(scope["headers"]) if headers is None else headers,
+            headers,
             raw,
             scope.get("path_params") or {},
         )
