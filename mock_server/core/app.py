@@ -157,12 +157,12 @@ class _Query(dict[str, str]):
         if not query_string:
             return
         text = query_string.decode("latin-1")
-        if "&" not in text and "%" not in text and "+" not in text:  # one plain parameter (?queueId=...)
+        if "%" in text or "+" in text:
+            pairs: Any = parse_qsl(text, keep_blank_values=True)
+        elif "&" not in text:  # one plain parameter (?queueId=...): no split
             key, _, value = text.partition("=")
             self[key] = value
             return
-        if "%" in text or "+" in text:
-            pairs: Any = parse_qsl(text, keep_blank_values=True)
         else:  # nothing to unquote: parse_qsl's own split, without its per-field unquoting
             pairs = [part.partition("=")[::2] for part in text.split("&") if part]
         for key, value in pairs:
